@@ -1,0 +1,94 @@
+"""Gradient flossing: drive the leading Lyapunov exponents toward a target by gradient descent."""
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Union
+
+import torch
+from tqdm.auto import tqdm
+
+from .tangent import LyapunovSpectrum, lyapunov_spectrum, random_orthonormal
+
+__all__ = ["FlossingHistory", "floss", "flossing_loss"]
+
+TensorOrFactory = Union[torch.Tensor, Callable[[int], torch.Tensor]]
+
+
+def flossing_loss(spectrum: Union[LyapunovSpectrum, torch.Tensor], k: Optional[int] = None,
+                  target: Union[float, torch.Tensor] = 0.0) -> torch.Tensor:
+    """Mean over the ``k`` leading exponents of ``(lambda_i - target)^2``, one value per trajectory.
+
+    ``spectrum`` is a :class:`LyapunovSpectrum` or an exponents tensor ``(*batch, n)``; ``target``
+    broadcasts against ``(*batch, k)`` (e.g. one target per ensemble member). Returns ``(*batch,)``.
+    """
+    exponents = spectrum.exponents if isinstance(spectrum, LyapunovSpectrum) else spectrum
+    n = exponents.shape[-1]
+    k = n if k is None else k
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= n:
+        raise ValueError(f"flossing_loss: k must be an integer in [1, {n}] (exponents available), got {k!r}")
+    return ((exponents[..., :k] - target) ** 2).mean(-1)
+
+
+@dataclass(frozen=True)
+class FlossingHistory:
+    """Per-epoch record of a :func:`floss` run: exponents ``(E, *batch, k)`` and loss ``(E, *batch)``."""
+
+    exponents: torch.Tensor
+    loss: torch.Tensor
+
+
+def _at_epoch(value: TensorOrFactory, epoch: int) -> torch.Tensor:
+    return value(epoch) if callable(value) else value
+
+
+def floss(
+    model: torch.nn.Module,
+    inputs: TensorOrFactory,
+    k: int,
+    epochs: int,
+    *,
+    target: Union[float, torch.Tensor] = 0.0,
+    lr: float = 1e-3,
+    h0: Optional[TensorOrFactory] = None,
+    t_ons: int = 1,
+    transient: int = 0,
+    params: Optional[Iterable[torch.nn.Parameter]] = None,
+    Q0: Optional[torch.Tensor] = None,
+    generator: Optional[torch.Generator] = None,
+    progress: bool = True,
+) -> FlossingHistory:
+    """Adam on ``flossing_loss`` of the ``k`` leading exponents for ``epochs`` steps.
+
+    ``inputs`` (``(T, R, *batch, n_in)``) and ``h0`` are tensors or callables ``epoch -> tensor``
+    (fresh input streams each epoch). ``h0`` defaults to zeros. The leading dimension of the state
+    indexes independent ensemble members: their losses are summed, so each member receives the
+    gradient it would get alone, and other batch dimensions are averaged. ``params`` defaults to all
+    of ``model``'s parameters. The initial tangent basis ``Q0`` (``(R, *batch, N, k)``) is used every
+    epoch when given; by default each epoch draws a fresh one from ``generator``, so that the
+    optimiser cannot exploit one particular basis in a short window.
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"floss: epochs must be a positive integer, got {epochs!r}")
+    if not lr > 0:
+        raise ValueError(f"floss: lr must be positive, got {lr!r}")
+    params = list(model.parameters() if params is None else params)
+    optimiser = torch.optim.Adam(params, lr=lr)
+    exponents, losses = [], []
+    for epoch in tqdm(range(epochs), desc=f"flossing k={k}", disable=not progress):
+        x = _at_epoch(inputs, epoch)
+        h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
+            if h0 is None else _at_epoch(h0, epoch)
+        basis = random_orthonormal(*h.shape, k, dtype=h.dtype, generator=generator).to(h.device) \
+            if Q0 is None else Q0
+        spectrum = lyapunov_spectrum(model, h, x, k=k, t_ons=t_ons, transient=transient, Q0=basis)
+        per_member = flossing_loss(spectrum, k, target)
+        loss = per_member.flatten(1).mean(1).sum() if per_member.dim() > 1 else per_member.sum()
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"floss: the flossing loss became non-finite at epoch {epoch} "
+                "(an exponent diverged or a tangent direction collapsed; lower lr or k)"
+            )
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        exponents.append(spectrum.exponents.detach())
+        losses.append(per_member.detach())
+    return FlossingHistory(exponents=torch.stack(exponents), loss=torch.stack(losses))

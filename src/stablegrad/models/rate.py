@@ -1,0 +1,119 @@
+"""Rate (vanilla) recurrent networks, as an ensemble of independent realisations."""
+import math
+from typing import Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+__all__ = ["VanillaRNN"]
+
+_PHI = {
+    "tanh": (torch.tanh, lambda h: 1 - torch.tanh(h) ** 2),
+    "relu": (torch.relu, lambda h: (h > 0).to(h.dtype)),
+}
+
+
+def _per_member(value, R, name, dtype, device) -> torch.Tensor:
+    """Broadcast a scalar or length-R sequence to a (R,) tensor."""
+    t = torch.as_tensor(value, dtype=dtype, device=device)
+    if t.dim() == 0:
+        t = t.expand(R)
+    if t.shape != (R,):
+        raise ValueError(f"VanillaRNN: {name} must be a scalar or have length ensemble={R}, got shape {tuple(t.shape)}")
+    return t
+
+
+class VanillaRNN(nn.Module):
+    """``R`` independent networks ``h_{s+1} = W phi(h_s) + V x_{s+1}`` (eq. 9 of gradient flossing).
+
+    States have shape ``(R, *batch, N)``; inputs ``(R or 1, *batch, n_in)``. Recurrent weights are
+    ``W_ij ~ N(mean, g^2/N)`` (``init="gaussian"``) or ``g`` times a random orthogonal matrix
+    (``init="orthogonal"``); ``g`` and ``mean`` may differ per member. Input weights ``V ~ N(0, 1)``.
+    The Jacobian ``W diag(phi'(h))`` is analytic.
+    """
+
+    def __init__(
+        self,
+        n_hidden: int,
+        n_in: int = 1,
+        *,
+        ensemble: int = 1,
+        nonlinearity: str = "tanh",
+        g: Union[float, Sequence[float], torch.Tensor] = 1.0,
+        mean: Union[float, Sequence[float], torch.Tensor] = 0.0,
+        init: str = "gaussian",
+        generator: Optional[torch.Generator] = None,
+        dtype: Optional[torch.dtype] = None,
+        device=None,
+    ):
+        super().__init__()
+        for name, value in (("n_hidden", n_hidden), ("n_in", n_in), ("ensemble", ensemble)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"VanillaRNN: {name} must be a positive integer, got {value!r}")
+        if nonlinearity not in _PHI:
+            raise ValueError(f"VanillaRNN: nonlinearity must be one of {sorted(_PHI)}, got {nonlinearity!r}")
+        if init not in ("gaussian", "orthogonal"):
+            raise ValueError(f"VanillaRNN: init must be 'gaussian' or 'orthogonal', got {init!r}")
+        dtype = dtype or torch.get_default_dtype()
+        R, N = ensemble, n_hidden
+        gains = _per_member(g, R, "g", dtype, "cpu").view(R, 1, 1)
+        means = _per_member(mean, R, "mean", dtype, "cpu").view(R, 1, 1)
+        if init == "gaussian":
+            W = means + gains * torch.randn(R, N, N, generator=generator, dtype=dtype) / math.sqrt(N)
+        else:
+            Q, Rm = torch.linalg.qr(torch.randn(R, N, N, generator=generator, dtype=dtype))
+            W = means + gains * Q * torch.sign(Rm.diagonal(dim1=-2, dim2=-1)).unsqueeze(-2)
+        V = torch.randn(R, N, n_in, generator=generator, dtype=dtype)
+        self.W = nn.Parameter(W.to(device))
+        self.V = nn.Parameter(V.to(device))
+        self.nonlinearity = nonlinearity
+        self.phi, self.dphi = _PHI[nonlinearity]
+
+    @property
+    def ensemble(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def state_size(self) -> int:
+        return self.W.shape[-1]
+
+    @property
+    def n_in(self) -> int:
+        return self.V.shape[-1]
+
+    def _check(self, h, x):
+        R, N = self.ensemble, self.state_size
+        if h.dim() < 2 or h.shape[0] != R or h.shape[-1] != N:
+            raise ValueError(f"VanillaRNN: h must have shape (R={R}, *batch, N={N}), got {tuple(h.shape)}")
+        if x is not None and x.shape[-1] != self.n_in:
+            raise ValueError(f"VanillaRNN: x must have last dimension n_in={self.n_in}, got {tuple(x.shape)}")
+
+    def _members(self, weights, h):
+        """View (R, a, b) weights as (R, 1, ..., 1, a, b) to broadcast over h's batch dims."""
+        return weights.view(weights.shape[0], *([1] * (h.dim() - 2)), *weights.shape[1:])
+
+    def step(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """One step ``W phi(h) + V x``; ``x=None`` runs the network without input."""
+        self._check(h, x)
+        out = (self._members(self.W, h) @ self.phi(h).unsqueeze(-1)).squeeze(-1)
+        if x is not None:
+            out = out + (self._members(self.V, h) @ x.unsqueeze(-1)).squeeze(-1)
+        return out
+
+    def jacobian(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``dh_{s+1}/dh_s = W diag(phi'(h_s))`` of shape ``(R, *batch, N, N)``."""
+        self._check(h, x)
+        return self._members(self.W, h) * self.dphi(h).unsqueeze(-2)
+
+    def initial_state(self, *batch: int) -> torch.Tensor:
+        """Zero state of shape ``(R, *batch, N)``."""
+        return self.W.new_zeros(self.ensemble, *batch, self.state_size)
+
+    def member(self, i: int) -> "VanillaRNN":
+        """Network ``i`` of the ensemble as a stand-alone ensemble of one (weights copied)."""
+        single = VanillaRNN(self.state_size, self.n_in, nonlinearity=self.nonlinearity,
+                            generator=torch.Generator(), dtype=self.W.dtype, device=self.W.device)
+        with torch.no_grad():
+            single.W.copy_(self.W[i : i + 1])
+            single.V.copy_(self.V[i : i + 1])
+        return single

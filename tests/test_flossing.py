@@ -1,0 +1,96 @@
+import pytest
+import torch
+from conftest import AutodiffOnly
+
+from stablegrad import VanillaRNN, floss, flossing_loss, lyapunov_spectrum
+from stablegrad.tangent import random_orthonormal
+
+F64 = torch.float64
+
+
+def test_loss_is_mean_squared_distance_to_target():
+    exponents = torch.tensor([[0.3, -0.1, -2.0], [0.0, -0.5, -1.0]])
+    loss = flossing_loss(exponents, k=2, target=torch.tensor([[0.0], [-0.5]]))
+    assert torch.allclose(loss, torch.tensor([(0.09 + 0.01) / 2, (0.25 + 0.0) / 2]))
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_loss_rejects_bad_k(k):
+    with pytest.raises(ValueError, match="k must be an integer in \\[1, 3\\]"):
+        flossing_loss(torch.zeros(2, 3), k=k)
+
+
+def _flossing_objective(model, h0, x, Q0):
+    return flossing_loss(lyapunov_spectrum(model, h0, x, k=3, Q0=Q0), 3).sum()
+
+
+def test_flossing_gradient_matches_finite_differences():
+    model = VanillaRNN(6, 2, g=1.2, dtype=F64)
+    h0, x = torch.randn(1, 6, dtype=F64), torch.randn(25, 1, 2, dtype=F64)
+    Q0 = random_orthonormal(1, 6, 3, dtype=F64)
+    grad_W, grad_V = torch.autograd.grad(_flossing_objective(model, h0, x, Q0), [model.W, model.V])
+    eps = 1e-6
+    for param, grad in ((model.W, grad_W), (model.V, grad_V)):
+        direction = torch.randn_like(param)
+        with torch.no_grad():
+            param += eps * direction
+            plus = _flossing_objective(model, h0, x, Q0)
+            param -= 2 * eps * direction
+            minus = _flossing_objective(model, h0, x, Q0)
+            param += eps * direction
+        numeric = (plus - minus) / (2 * eps)
+        assert torch.allclose((grad * direction).sum(), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_flossing_gradient_through_autodiff_jacobian_equals_analytic():
+    model = VanillaRNN(6, 2, g=1.2, dtype=F64)
+    h0, x = torch.randn(1, 6, dtype=F64), torch.randn(25, 1, 2, dtype=F64)
+    Q0 = random_orthonormal(1, 6, 3, dtype=F64)
+    analytic = torch.autograd.grad(_flossing_objective(model, h0, x, Q0), [model.W, model.V])
+    autodiff = torch.autograd.grad(_flossing_objective(AutodiffOnly(model), h0, x, Q0), [model.W, model.V])
+    for a, b in zip(analytic, autodiff):
+        assert torch.allclose(a, b, atol=1e-12)
+
+
+def test_floss_moves_the_leading_exponent_to_each_members_target():
+    torch.manual_seed(1)
+    targets = torch.tensor([-1.0, 0.0])
+    model = VanillaRNN(16, 1, ensemble=2, g=0.8)
+
+    def leading_exponent():  # a long, independent estimate
+        with torch.no_grad():
+            x = torch.randn(2000, 2, 1, 1)
+            return lyapunov_spectrum(model, model.initial_state(1), x, k=1, transient=100).exponents[:, 0, 0]
+
+    before = leading_exponent()
+    history = floss(model, lambda epoch: torch.randn(100, 2, 1, 1), k=1, epochs=150,
+                    target=targets.view(2, 1, 1), lr=0.01, transient=50, progress=False)
+    after = leading_exponent()
+    assert ((before - targets).abs() > 0.3).all(), before
+    assert ((after - targets).abs() < 0.15).all(), after
+    assert history.loss.shape == (150, 2, 1)
+
+
+def test_floss_of_an_ensemble_equals_separate_runs():
+    model = VanillaRNN(8, 1, ensemble=3, g=[0.5, 1.0, 1.5], dtype=F64)
+    x = torch.randn(30, 3, 2, 1, dtype=F64)
+    Q0 = random_orthonormal(3, 2, 8, 4, dtype=F64)
+    singles = [model.member(i) for i in range(3)]
+    together = floss(model, x, k=4, epochs=5, lr=0.01, Q0=Q0, progress=False)
+    for i, single in enumerate(singles):
+        alone = floss(single, x[:, i : i + 1], k=4, epochs=5, lr=0.01, Q0=Q0[i : i + 1], progress=False)
+        assert torch.allclose(together.exponents[:, i], alone.exponents[:, 0], atol=1e-10)
+        assert torch.allclose(model.W[i], single.W[0], atol=1e-10)
+
+
+def test_floss_rejects_bad_epochs():
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        floss(VanillaRNN(4), torch.zeros(5, 1, 1), k=1, epochs=0)
+
+
+def test_floss_reports_divergence():
+    model = VanillaRNN(4, 1, nonlinearity="relu", g=0.01)
+    with torch.no_grad():
+        model.W.zero_()  # every direction collapses: exponents are -inf
+    with pytest.raises(FloatingPointError, match="non-finite at epoch 0"):
+        floss(model, torch.ones(5, 1, 1), k=2, epochs=3, progress=False)
