@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Union
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .tangent import LyapunovSpectrum, lyapunov_spectrum, random_orthonormal
 

@@ -1,0 +1,46 @@
+"""House style for the book's figures and the few plotting patterns every paper uses."""
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["PALETTE", "band", "figure", "panel_label", "use_style"]
+
+# Colour-blind-safe (Okabe-Ito) order; the papers' blue/orange/green map onto the first three.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style (also sets the colour cycle)."""
+    mpl.rcParams.update({
+        "figure.dpi": 110,
+        "savefig.dpi": 150,
+        "figure.constrained_layout.use": True,
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "legend.frameon": False,
+        "lines.linewidth": 1.4,
+    })
+
+
+def band(ax, x, samples, *, color=None, label=None, q=(25, 75), center="median", alpha=0.25):
+    """Plot the median (or mean) over axis 1 of ``samples`` ``(len(x), n)`` with a percentile band."""
+    samples = np.asarray(samples)
+    middle = np.median(samples, axis=1) if center == "median" else samples.mean(axis=1)
+    low, high = np.percentile(samples, q, axis=1)
+    (line,) = ax.plot(x, middle, color=color, label=label)
+    ax.fill_between(x, low, high, color=line.get_color(), alpha=alpha, linewidth=0)
+    return line
+
+
+def panel_label(ax, letter: str) -> None:
+    """Bold panel letter in the top-left corner, as in the papers' figures."""
+    ax.text(-0.15, 1.05, letter, transform=ax.transAxes, fontweight="bold", fontsize=11, va="bottom")
+
+
+def figure(ncols: int, nrows: int = 1, width: float = 3.0, height: float = 2.5):
+    """A grid of panels of the given size in inches."""
+    return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
