@@ -76,7 +76,7 @@ def floss(
         x = _at_epoch(inputs, epoch)
         h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
             if h0 is None else _at_epoch(h0, epoch)
-        basis = random_orthonormal(*h.shape, k, dtype=h.dtype, generator=generator).to(h.device) \
+        basis = random_orthonormal(*h.shape, k, dtype=h.dtype, device=h.device, generator=generator) \
             if Q0 is None else Q0
         spectrum = lyapunov_spectrum(model, h, x, k=k, t_ons=t_ons, transient=transient, Q0=basis)
         per_member = flossing_loss(spectrum, k, target)

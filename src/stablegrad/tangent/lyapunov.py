@@ -49,8 +49,13 @@ class LyapunovSpectrum:
 
 
 def random_orthonormal(*shape: int, dtype=None, device=None, generator=None) -> torch.Tensor:
-    """A random ``(*batch, N, k)`` matrix with orthonormal columns (QR of a Gaussian draw)."""
-    A = torch.randn(*shape, dtype=dtype, device=device, generator=generator)
+    """A random ``(*batch, N, k)`` matrix with orthonormal columns (QR of a Gaussian draw).
+
+    The draw happens on ``generator``'s device (the CPU by default) and is then moved to ``device``,
+    so a CPU generator seeds runs on any device identically.
+    """
+    source = generator.device if generator is not None else "cpu"
+    A = torch.randn(*shape, dtype=dtype, device=source, generator=generator).to(device)
     return qr_positive(A)[0]
 
 

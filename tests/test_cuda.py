@@ -1,0 +1,30 @@
+"""The same code on CUDA gives the CPU's numbers (skipped where no GPU is present)."""
+import pytest
+import torch
+
+from stablegrad import VanillaRNN, floss, lyapunov_spectrum
+from stablegrad.tangent import random_orthonormal
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+F64 = torch.float64
+
+
+def test_spectrum_on_cuda_equals_cpu():
+    model = VanillaRNN(24, 2, ensemble=3, g=1.5, dtype=F64)
+    h0, x = torch.randn(3, 2, 24, dtype=F64), torch.randn(200, 3, 2, 2, dtype=F64)
+    Q0 = random_orthonormal(3, 2, 24, 10, dtype=F64)
+    cpu = lyapunov_spectrum(model, h0, x, k=10, Q0=Q0)
+    gpu = lyapunov_spectrum(model.to("cuda"), h0.cuda(), x.cuda(), k=10, Q0=Q0.cuda())
+    assert torch.allclose(cpu.exponents, gpu.exponents.cpu(), atol=1e-10)
+
+
+def test_flossing_on_cuda_equals_cpu():
+    models = [VanillaRNN(12, 1, ensemble=2, dtype=F64, generator=torch.Generator().manual_seed(0)) for _ in range(2)]
+    x = torch.randn(40, 2, 1, 1, dtype=F64)
+    Q0 = random_orthonormal(2, 1, 12, 4, dtype=F64)
+    cpu = floss(models[0], x, k=4, epochs=3, lr=1e-2, Q0=Q0, progress=False)
+    gpu = floss(models[1].to("cuda"), x.cuda(), k=4, epochs=3, lr=1e-2, Q0=Q0.cuda(), progress=False)
+    assert torch.allclose(cpu.exponents, gpu.exponents.cpu(), atol=1e-8)
