@@ -51,33 +51,37 @@ def floss(
     t_ons: int = 1,
     transient: int = 0,
     params: Optional[Iterable[torch.nn.Parameter]] = None,
-    Q0: Optional[torch.Tensor] = None,
+    optimiser: Optional[torch.optim.Optimizer] = None,
+    Q0: Optional[TensorOrFactory] = None,
     generator: Optional[torch.Generator] = None,
     progress: bool = True,
 ) -> FlossingHistory:
     """Adam on ``flossing_loss`` of the ``k`` leading exponents for ``epochs`` steps.
 
-    ``inputs`` (``(T, R, *batch, n_in)``) and ``h0`` are tensors or callables ``epoch -> tensor``
-    (fresh input streams each epoch). ``h0`` defaults to zeros. The leading dimension of the state
-    indexes independent ensemble members: their losses are summed, so each member receives the
-    gradient it would get alone, and other batch dimensions are averaged. ``params`` defaults to all
-    of ``model``'s parameters. The initial tangent basis ``Q0`` (``(R, *batch, N, k)``) is used every
-    epoch when given; by default each epoch draws a fresh one from ``generator``, so that the
-    optimiser cannot exploit one particular basis in a short window.
+    ``inputs`` (``(T, R, *batch, n_in)``), ``h0`` and ``Q0`` are tensors or callables
+    ``epoch -> tensor`` (fresh input streams each epoch). ``h0`` defaults to zeros. The leading
+    dimension of the state indexes independent ensemble members: their losses are summed, so each
+    member receives the gradient it would get alone, and other batch dimensions are averaged.
+    ``params`` defaults to all of ``model``'s parameters; pass ``optimiser`` instead to keep one
+    optimiser state across several flossing episodes (as the authors' code does). The initial tangent
+    basis ``Q0`` (``(R, *batch, N, k)``) defaults to a fresh random draw from ``generator`` each epoch,
+    so that the optimiser cannot exploit one particular basis in a short window.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"floss: epochs must be a positive integer, got {epochs!r}")
     if not lr > 0:
         raise ValueError(f"floss: lr must be positive, got {lr!r}")
-    params = list(model.parameters() if params is None else params)
-    optimiser = torch.optim.Adam(params, lr=lr)
+    if optimiser is None:
+        optimiser = torch.optim.Adam(list(model.parameters() if params is None else params), lr=lr)
+    elif params is not None:
+        raise ValueError("floss: pass params or optimiser, not both (the optimiser holds its parameters)")
     exponents, losses = [], []
     for epoch in tqdm(range(epochs), desc=f"flossing k={k}", disable=not progress):
         x = _at_epoch(inputs, epoch)
         h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
             if h0 is None else _at_epoch(h0, epoch)
         basis = random_orthonormal(*h.shape, k, dtype=h.dtype, device=h.device, generator=generator) \
-            if Q0 is None else Q0
+            if Q0 is None else _at_epoch(Q0, epoch)
         spectrum = lyapunov_spectrum(model, h, x, k=k, t_ons=t_ons, transient=transient, Q0=basis)
         per_member = flossing_loss(spectrum, k, target)
         loss = per_member.flatten(1).mean(1).sum() if per_member.dim() > 1 else per_member.sum()

@@ -22,9 +22,10 @@ class Fig01Config:
 
     N: int
     networks: int  # realisations per condition (the paper: 10)
-    epochs: int  # flossing epochs, batch size 1
-    window: int  # steps per flossing epoch (the paper does not give it)
-    transient: int  # steps of each window that are not accumulated
+    epochs_b: int  # flossing epochs of panel B (batch size 1)
+    epochs: int  # flossing epochs of panels C and D
+    window: int  # steps per flossing epoch (the paper does not give it; the authors' code uses 55)
+    transient: int  # steps of each window that are not accumulated (the authors' code: 16)
     lr: float  # Adam learning rate (the paper: "standard hyperparameters")
     targets: tuple  # lambda_1 targets of panel B
     ks: tuple  # numbers of flossed exponents in panels C and D
@@ -32,11 +33,11 @@ class Fig01Config:
 
 
 FIG01 = {
-    "smoke": Fig01Config(N=8, networks=3, epochs=40, window=40, transient=10, lr=1e-2,
+    "smoke": Fig01Config(N=8, networks=3, epochs_b=40, epochs=40, window=40, transient=10, lr=1e-2,
                          targets=(-1.0, -0.5, 0.0), ks=(1, 4, 8), spectrum_steps=300),
-    "book": Fig01Config(N=32, networks=10, epochs=300, window=100, transient=30, lr=1e-3,
+    "book": Fig01Config(N=32, networks=10, epochs_b=150, epochs=1000, window=55, transient=16, lr=1e-3,
                         targets=(-1.0, -0.5, 0.0), ks=(1, 16, 32), spectrum_steps=3000),
-    "paper": Fig01Config(N=32, networks=10, epochs=1000, window=300, transient=100, lr=1e-3,
+    "paper": Fig01Config(N=32, networks=10, epochs_b=1000, epochs=3000, window=55, transient=16, lr=1e-3,
                          targets=(-1.0, -0.5, 0.0), ks=(1, 16, 32), spectrum_steps=10000),
 }
 
@@ -74,7 +75,7 @@ def long_run_spectrum(model: VanillaRNN, steps: int, transient: int, seed: int, 
     return lyapunov_spectrum(model, h0, x, k=k, transient=transient, generator=generator).exponents[:, 0].cpu()
 
 
-def _flossed_ensemble(cfg: Fig01Config, gains, k, targets, seed, device, progress):
+def _flossed_ensemble(cfg: Fig01Config, gains, k, targets, epochs, seed, device, progress):
     """Floss ``len(gains)`` networks (one per gain) toward per-member targets; return model and history."""
     generator = torch.Generator().manual_seed(seed)
     model = VanillaRNN(cfg.N, 1, ensemble=len(gains), g=gains, generator=generator).to(device)
@@ -82,7 +83,7 @@ def _flossed_ensemble(cfg: Fig01Config, gains, k, targets, seed, device, progres
         model,
         lambda epoch: _gaussian_inputs(cfg.window, len(gains), generator, device),
         k=k,
-        epochs=cfg.epochs,
+        epochs=epochs,
         target=torch.as_tensor(targets, dtype=torch.float32, device=device).view(-1, 1, 1),
         lr=cfg.lr,
         transient=cfg.transient,
@@ -102,12 +103,12 @@ def fig01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
         n_targets = len(cfg.targets)
         _, history_b = _flossed_ensemble(
             cfg, gains.repeat(n_targets), 1, torch.tensor(cfg.targets).repeat_interleave(cfg.networks),
-            seed, device, progress)
-        lambda1 = history_b.exponents[:, :, 0, 0].cpu().view(cfg.epochs, n_targets, cfg.networks)
+            cfg.epochs_b, seed, device, progress)
+        lambda1 = history_b.exponents[:, :, 0, 0].cpu().view(cfg.epochs_b, n_targets, cfg.networks)
         # C, D: flossing k exponents to zero; spectra before and after from independent long runs
         loss, before, after = {}, None, {}
         for k in tqdm(cfg.ks, desc="panels C, D", disable=not progress):
-            model, history = _flossed_ensemble(cfg, gains, k, 0.0, seed, device, progress)
+            model, history = _flossed_ensemble(cfg, gains, k, 0.0, cfg.epochs, seed, device, progress)
             loss[k] = history.loss[:, :, 0].cpu()
             after[k] = long_run_spectrum(model, cfg.spectrum_steps, cfg.spectrum_steps // 10, seed + 1, device)
             if before is None:
@@ -116,7 +117,7 @@ def fig01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
                 before = long_run_spectrum(initial, cfg.spectrum_steps, cfg.spectrum_steps // 10, seed + 1, device)
         return {"gains": gains, "lambda1": lambda1, "loss": loss, "before": before, "after": after}
 
-    return cached(f"gradient_flossing/fig01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
+    return cached("gradient_flossing/fig01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
 
 
 def fig16(scale: str = "book", seed: int = 0, device: str = "cpu") -> dict:

@@ -1,5 +1,7 @@
-"""Recurrent models. Each has ``step(h, x)`` and, where it is cheap, an analytic ``jacobian(h, x)``."""
+"""Recurrent models. Each has ``step(h, x)``, ``hidden(h)`` (what a readout reads) and, where it is
+cheap, an analytic ``jacobian(h, x)``; parameters carry a leading ensemble dimension."""
 from ..tangent import System
+from .lstm import LSTM
 from .rate import VanillaRNN
 
-__all__ = ["System", "VanillaRNN"]
+__all__ = ["LSTM", "System", "VanillaRNN"]

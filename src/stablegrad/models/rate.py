@@ -5,6 +5,8 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
+from ._ensemble import broadcast_members, member_matvec
+
 __all__ = ["VanillaRNN"]
 
 _PHI = {
@@ -29,7 +31,8 @@ class VanillaRNN(nn.Module):
     States have shape ``(R, *batch, N)``; inputs ``(R or 1, *batch, n_in)``. Recurrent weights are
     ``W_ij ~ N(mean, g^2/N)`` (``init="gaussian"``) or ``g`` times a random orthogonal matrix
     (``init="orthogonal"``); ``g`` and ``mean`` may differ per member. Input weights ``V ~ N(0, 1)``.
-    The Jacobian ``W diag(phi'(h))`` is analytic.
+    ``bias=None`` keeps eq. 9 as written; a number ``beta`` adds a trainable bias ``b ~ U[0, beta]``
+    (the authors' Julia code uses ``beta = 0.1``). The Jacobian ``W diag(phi'(h))`` is analytic.
     """
 
     def __init__(
@@ -42,6 +45,7 @@ class VanillaRNN(nn.Module):
         g: Union[float, Sequence[float], torch.Tensor] = 1.0,
         mean: Union[float, Sequence[float], torch.Tensor] = 0.0,
         init: str = "gaussian",
+        bias: Optional[float] = None,
         generator: Optional[torch.Generator] = None,
         dtype: Optional[torch.dtype] = None,
         device=None,
@@ -66,6 +70,12 @@ class VanillaRNN(nn.Module):
         V = torch.randn(R, N, n_in, generator=generator, dtype=dtype)
         self.W = nn.Parameter(W.to(device))
         self.V = nn.Parameter(V.to(device))
+        if bias is not None:
+            if not bias >= 0:
+                raise ValueError(f"VanillaRNN: bias must be None or a non-negative number, got {bias!r}")
+            self.b = nn.Parameter((bias * torch.rand(R, N, generator=generator, dtype=dtype)).to(device))
+        else:
+            self.b = None
         self.nonlinearity = nonlinearity
         self.phi, self.dphi = _PHI[nonlinearity]
 
@@ -88,22 +98,26 @@ class VanillaRNN(nn.Module):
         if x is not None and x.shape[-1] != self.n_in:
             raise ValueError(f"VanillaRNN: x must have last dimension n_in={self.n_in}, got {tuple(x.shape)}")
 
-    def _members(self, weights, h):
-        """View (R, a, b) weights as (R, 1, ..., 1, a, b) to broadcast over h's batch dims."""
-        return weights.view(weights.shape[0], *([1] * (h.dim() - 2)), *weights.shape[1:])
 
     def step(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
         """One step ``W phi(h) + V x``; ``x=None`` runs the network without input."""
         self._check(h, x)
-        out = (self._members(self.W, h) @ self.phi(h).unsqueeze(-1)).squeeze(-1)
+        out = member_matvec(self.W, self.phi(h))
         if x is not None:
-            out = out + (self._members(self.V, h) @ x.unsqueeze(-1)).squeeze(-1)
+            out = out + member_matvec(self.V, x)
+        if self.b is not None:
+            out = out + broadcast_members(self.b, h)
         return out
 
     def jacobian(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``dh_{s+1}/dh_s = W diag(phi'(h_s))`` of shape ``(R, *batch, N, N)``."""
         self._check(h, x)
-        return self._members(self.W, h) * self.dphi(h).unsqueeze(-2)
+        return broadcast_members(self.W, h) * self.dphi(h).unsqueeze(-2)
+
+    def hidden(self, h: torch.Tensor) -> torch.Tensor:
+        """What a readout reads: the state itself (the pre-activation, as in the authors' code)."""
+        self._check(h, None)
+        return h
 
     def initial_state(self, *batch: int) -> torch.Tensor:
         """Zero state of shape ``(R, *batch, N)``."""
@@ -112,8 +126,9 @@ class VanillaRNN(nn.Module):
     def member(self, i: int) -> "VanillaRNN":
         """Network ``i`` of the ensemble as a stand-alone ensemble of one (weights copied)."""
         single = VanillaRNN(self.state_size, self.n_in, nonlinearity=self.nonlinearity,
+                            bias=None if self.b is None else 0.0,
                             generator=torch.Generator(), dtype=self.W.dtype, device=self.W.device)
         with torch.no_grad():
-            single.W.copy_(self.W[i : i + 1])
-            single.V.copy_(self.V[i : i + 1])
+            for name, param in single.named_parameters():
+                param.copy_(getattr(self, name)[i : i + 1])
         return single

@@ -1,11 +1,14 @@
-"""Tangent-space machinery: QR with positive diagonal and Lyapunov spectra. Knows no model."""
+"""Tangent-space machinery: QR with positive diagonal, Lyapunov spectra, condition numbers. Knows no model."""
+from .conditioning import condition_numbers, lyapunov_condition_number
 from .lyapunov import LyapunovSpectrum, System, lyapunov_spectrum, random_orthonormal, tangent_map
 from .qr import copyltu, qr_positive
 
 __all__ = [
     "LyapunovSpectrum",
     "System",
+    "condition_numbers",
     "copyltu",
+    "lyapunov_condition_number",
     "lyapunov_spectrum",
     "qr_positive",
     "random_orthonormal",

@@ -1,0 +1,222 @@
+"""Training ensembles of recurrent networks on streaming tasks, with gradient-flossing schedules.
+
+One call trains ``R`` independent networks as one tensor program. The loss is the sum of the members'
+losses, gradients are clipped per member and per parameter array, Adam is elementwise, and member ``r``
+draws its data from its own generator seeded ``seeds[r]``: so member ``r`` follows exactly the
+trajectory it would follow if trained alone with that seed.
+
+The protocol follows the authors' Julia code where the paper is silent (REFERENCE_NOTES): one update
+per epoch on a fresh batch, the readout reads the recurrent state, a trainable initial state, gradient
+norms clipped per parameter array (0.03) before Adam(1e-3), and a separate flossing optimiser whose state
+is kept across flossing episodes, flossing the recurrent model's parameters on batch-1 windows.
+"""
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .flossing import floss
+from .tangent import random_orthonormal
+from .tasks import TaskBatch
+
+__all__ = ["SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "train"]
+
+SCHEDULES = ("none", "pre", "during", "throughout")
+
+
+@dataclass(frozen=True)
+class FlossingSchedule:
+    """A flossing episode of ``epochs`` steps runs before every training epoch listed in ``at``."""
+
+    at: tuple[int, ...] = ()
+    epochs: int = 500
+
+    @classmethod
+    def named(cls, name: str, training_epochs: int, *, epochs: int = 500, every: int = 100,
+              episodes: int = 5) -> "FlossingSchedule":
+        """The paper's schedules.
+
+        ``"none"``; ``"pre"`` (preflossing: one episode before training); ``"during"`` (``episodes``
+        episodes ``every`` epochs apart from epoch 0, e.g. {0, 100, 200, 300, 400}); ``"throughout"``
+        (an episode every ``every`` epochs for the whole of training, Fig 12).
+        """
+        if name not in SCHEDULES:
+            raise ValueError(f"FlossingSchedule.named: name must be one of {SCHEDULES}, got {name!r}")
+        for arg, value in (("training_epochs", training_epochs), ("epochs", epochs), ("every", every),
+                           ("episodes", episodes)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"FlossingSchedule.named: {arg} must be a positive integer, got {value!r}")
+        at = {"none": (), "pre": (0,), "during": tuple(range(0, every * episodes, every)),
+              "throughout": tuple(range(0, training_epochs, every))}[name]
+        return cls(tuple(e for e in at if e < training_epochs), epochs)
+
+
+class RecurrentNetwork(nn.Module):
+    """A recurrent ensemble model, a linear readout of ``model.hidden(h)`` and a trainable initial state.
+
+    Readout weights ``(R, n_out, F)`` are drawn ``N(0, readout_std^2)`` (the authors' code: 1), readout
+    biases start at 0, the initial state ``h0`` ``(R, 1, S)`` at 0 (shared by the batch).
+    """
+
+    def __init__(self, model: nn.Module, n_out: int = 1, *, readout_std: float = 1.0,
+                 generator: Optional[torch.Generator] = None):
+        super().__init__()
+        if not isinstance(n_out, int) or isinstance(n_out, bool) or n_out < 1:
+            raise ValueError(f"RecurrentNetwork: n_out must be a positive integer, got {n_out!r}")
+        self.model = model
+        h = model.initial_state(1)
+        features = model.hidden(h).shape[-1]
+        R = model.ensemble
+        C = readout_std * torch.randn(R, n_out, features, generator=generator, dtype=h.dtype)
+        self.readout = nn.Parameter(C.to(h.device))
+        self.readout_bias = nn.Parameter(h.new_zeros(R, n_out))
+        self.h0 = nn.Parameter(h)
+
+    @property
+    def ensemble(self) -> int:
+        return self.model.ensemble
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Outputs ``(T, R, B, n_out)`` for time-major inputs ``(T, R, B, n_in)``; output t reads h after x_t."""
+        if inputs.dim() != 4 or inputs.shape[1] != self.ensemble:
+            raise ValueError(f"RecurrentNetwork: inputs must have shape (T, R={self.ensemble}, B, n_in), "
+                             f"got {tuple(inputs.shape)}")
+        h = self.h0.expand(self.ensemble, inputs.shape[2], self.h0.shape[-1])
+        outputs = []
+        for x in inputs:
+            h = self.model.step(h, x)
+            outputs.append(self.model.hidden(h) @ self.readout.mT + self.readout_bias.unsqueeze(1))
+        return torch.stack(outputs)
+
+    def member(self, i: int) -> "RecurrentNetwork":
+        """Network ``i`` of the ensemble as a stand-alone ensemble of one (parameters copied)."""
+        single = RecurrentNetwork(self.model.member(i), self.readout.shape[1], generator=torch.Generator())
+        with torch.no_grad():
+            for name in ("readout", "readout_bias", "h0"):
+                getattr(single, name).copy_(getattr(self, name)[i : i + 1])
+        return single
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """Per-epoch records of :func:`train`, one column per ensemble member.
+
+    Attributes:
+        loss: ``(E, R)`` task loss of each epoch's fresh batch, before that epoch's update.
+        accuracy: ``(E, R)`` accuracy on that batch (classification tasks; ``None`` otherwise). The
+            batch is new to the network, so this is a test accuracy.
+        grad_h0: ``(E, R)`` norm of dL/dh0, the gradient reaching the initial state.
+        grad_W_singular_values: ``(E, R, len(sv_indices))`` selected singular values of dL/dW.
+        sv_indices: 1-based indices of those singular values.
+        flossing: the :class:`~stablegrad.flossing.FlossingHistory` of each episode, by epoch.
+    """
+
+    loss: torch.Tensor
+    accuracy: Optional[torch.Tensor]
+    grad_h0: torch.Tensor
+    grad_W_singular_values: torch.Tensor
+    sv_indices: tuple[int, ...]
+    flossing: dict
+
+
+def clip_per_member(params, max_norm: float) -> None:
+    """Scale each member's gradient of each parameter array to norm at most ``max_norm`` (Flux's ClipNorm)."""
+    for p in params:
+        if p.grad is not None:
+            norms = p.grad.flatten(1).norm(dim=1)
+            scale = torch.where(norms > max_norm, max_norm / norms, torch.ones_like(norms))
+            p.grad.mul_(scale.view(-1, *[1] * (p.dim() - 1)))
+
+
+def _check_train_arguments(network, epochs, steps, batch, k, schedule, sv_indices, seeds):
+    for name, value in (("epochs", epochs), ("steps", steps), ("batch", batch), ("k", k)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
+    S = network.model.state_size
+    if schedule.at and k > S:
+        raise ValueError(f"train: k must be at most the state size {S}, got {k}")
+    W = network.model.W
+    if any(not 1 <= i <= min(W.shape[-2:]) for i in sv_indices):
+        raise ValueError(f"train: sv_indices must lie in [1, {min(W.shape[-2:])}], got {sv_indices}")
+    if len(seeds) != network.ensemble:
+        raise ValueError(f"train: seeds must have one entry per member (R={network.ensemble}), got {len(seeds)}")
+
+
+def train(
+    network: RecurrentNetwork,
+    task,
+    *,
+    epochs: int,
+    steps: int = 300,
+    batch: int = 16,
+    lr: float = 1e-3,
+    clip: Optional[float] = 0.03,
+    schedule: FlossingSchedule = FlossingSchedule(),
+    k: int = 75,
+    floss_steps: int = 55,
+    floss_transient: int = 16,
+    floss_lr: float = 1e-3,
+    sv_indices: Sequence[int] = (1,),
+    seeds: Optional[Sequence[int]] = None,
+    progress: bool = True,
+) -> TrainingHistory:
+    """Train ``network`` on ``task`` for ``epochs`` updates, flossing as ``schedule`` says.
+
+    Each epoch draws a fresh batch of ``batch`` streams of ``steps`` steps per member; each flossing
+    step draws a batch-1 window of ``floss_steps`` steps (the first ``floss_transient`` not accumulated)
+    and a fresh tangent basis. ``seeds[r]`` (default ``r``) seeds member ``r``'s draws.
+    """
+    seeds = list(range(network.ensemble)) if seeds is None else list(seeds)
+    sv_indices = tuple(sv_indices)
+    _check_train_arguments(network, epochs, steps, batch, k, schedule, sv_indices, seeds)
+    h0 = network.h0
+    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    draw = dict(device=h0.device, dtype=h0.dtype)
+    S = network.model.state_size
+
+    optimiser = torch.optim.Adam(network.parameters(), lr=lr)
+    floss_optimiser = torch.optim.Adam(network.model.parameters(), lr=floss_lr)
+    losses, accuracies, grad_h0, singular_values, flossing = [], [], [], [], {}
+    bar = tqdm(range(epochs), desc=f"training {type(task).__name__}(d={task.delay}), R={network.ensemble}",
+               disable=not progress)
+    for epoch in bar:
+        if epoch in schedule.at:
+            flossing[epoch] = floss(
+                network.model,
+                lambda _: torch.cat([task.sample(floss_steps, 1, 1, generator=g, **draw).inputs
+                                     for g in generators], dim=1),
+                k, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
+                Q0=lambda _: torch.cat([random_orthonormal(1, 1, S, k, generator=g, **draw) for g in generators]),
+                progress=False,
+            )
+        data = [task.sample(steps, 1, batch, generator=g, **draw) for g in generators]
+        sample = TaskBatch(torch.cat([d.inputs for d in data], dim=1),
+                           torch.cat([d.targets for d in data], dim=1), data[0].mask)
+        outputs = network(sample.inputs)
+        loss = task.loss(outputs, sample)
+        if not torch.isfinite(loss).all():
+            raise FloatingPointError(f"train: the task loss became non-finite at epoch {epoch}")
+        optimiser.zero_grad()
+        loss.sum().backward()
+        grad_h0.append(h0.grad.flatten(1).norm(dim=1))
+        W_grad = network.model.W.grad
+        sv = torch.linalg.svdvals(W_grad.reshape(network.ensemble, -1, W_grad.shape[-1]))
+        singular_values.append(sv[:, [i - 1 for i in sv_indices]])
+        if clip is not None:
+            clip_per_member(network.parameters(), clip)
+        optimiser.step()
+        losses.append(loss.detach())
+        if task.classification:
+            accuracies.append(task.accuracy(outputs.detach(), sample))
+            bar.set_postfix(acc=f"{accuracies[-1].mean():.3f}", refresh=False)
+    cpu = lambda xs: torch.stack(xs).cpu()  # noqa: E731
+    return TrainingHistory(
+        loss=cpu(losses),
+        accuracy=cpu(accuracies) if task.classification else None,
+        grad_h0=cpu(grad_h0),
+        grad_W_singular_values=cpu(singular_values),
+        sv_indices=sv_indices,
+        flossing=flossing,
+    )

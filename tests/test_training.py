@@ -1,0 +1,90 @@
+import pytest
+import torch
+
+from stablegrad.models import LSTM, VanillaRNN
+from stablegrad.tasks import BinaryXOR, DelayedCopy
+from stablegrad.training import FlossingSchedule, RecurrentNetwork, clip_per_member, train
+
+F64 = torch.float64
+
+
+def network(model_cls=VanillaRNN, R=3, N=10, seed=0, **kwargs):
+    gen = torch.Generator().manual_seed(seed)
+    model = model_cls(N, 1, ensemble=R, generator=gen, dtype=F64, **kwargs)
+    return RecurrentNetwork(model, 1, generator=gen)
+
+
+@pytest.mark.parametrize("model_cls, extra", [(VanillaRNN, {"bias": 0.1, "g": [0.5, 1.0, 1.5]}), (LSTM, {})])
+def test_ensemble_training_with_flossing_equals_separate_runs(model_cls, extra):
+    ensemble = network(model_cls, **extra)
+    singles = [ensemble.member(i) for i in range(3)]
+    schedule = FlossingSchedule(at=(0, 3), epochs=2)
+    kwargs = dict(epochs=5, steps=12, batch=4, schedule=schedule, k=3, floss_steps=10, floss_transient=3,
+                  sv_indices=(1, 2), progress=False)
+    together = train(ensemble, BinaryXOR(4), seeds=[7, 8, 9], **kwargs)
+    for i, single in enumerate(singles):
+        alone = train(single, BinaryXOR(4), seeds=[7 + i], **kwargs)
+        for field in ("loss", "accuracy", "grad_h0"):
+            assert torch.allclose(getattr(together, field)[:, i], getattr(alone, field)[:, 0], atol=1e-10), field
+        assert torch.allclose(together.grad_W_singular_values[:, i], alone.grad_W_singular_values[:, 0], atol=1e-10)
+        for epoch in (0, 3):
+            assert torch.allclose(together.flossing[epoch].exponents[:, i], alone.flossing[epoch].exponents[:, 0],
+                                  atol=1e-10)
+        for (name, p), q in zip(ensemble.named_parameters(), single.parameters()):
+            assert torch.allclose(p[i], q[0], atol=1e-10), name
+
+
+def test_clipping_per_member_equals_clip_grad_norm_on_each_member():
+    W = torch.nn.Parameter(torch.zeros(4, 3, 5, dtype=F64))
+    W.grad = torch.randn(4, 3, 5, dtype=F64) * torch.tensor([0.001, 0.1, 1.0, 10.0], dtype=F64).view(4, 1, 1)
+    expected = []
+    for r in range(4):
+        single = torch.nn.Parameter(torch.zeros(3, 5, dtype=F64))
+        single.grad = W.grad[r].clone()
+        torch.nn.utils.clip_grad_norm_([single], 0.03)
+        expected.append(single.grad)
+    clip_per_member([W], 0.03)
+    assert torch.allclose(W.grad, torch.stack(expected), rtol=1e-5)  # clip_grad_norm_ adds 1e-6 to the norm
+    assert W.grad[0].norm() < 0.03 and torch.isclose(W.grad[3].norm(), torch.tensor(0.03, dtype=F64))
+
+
+def test_training_learns_a_short_delayed_copy():
+    torch.manual_seed(0)
+    net = network(R=2, N=16, g=0.5)
+    history = train(net, DelayedCopy(1), epochs=300, steps=20, batch=8, lr=1e-2, clip=None,
+                    sv_indices=(1,), progress=False)
+    # predicting the mean of U[0, 1) would score 1/12 = 0.083; the first epochs are far worse
+    assert (history.loss[:10].mean(0) > 0.5).all()
+    assert (history.loss[-20:].mean(0) < 0.01).all(), history.loss[-20:].mean(0)
+
+
+def test_named_schedules():
+    assert FlossingSchedule.named("none", 1000).at == ()
+    assert FlossingSchedule.named("pre", 1000).at == (0,)
+    assert FlossingSchedule.named("during", 1000).at == (0, 100, 200, 300, 400)
+    assert FlossingSchedule.named("during", 250).at == (0, 100, 200)
+    assert FlossingSchedule.named("throughout", 450, every=100).at == (0, 100, 200, 300, 400)
+    assert FlossingSchedule.named("pre", 10, epochs=7).epochs == 7
+
+
+class TestBadInput:
+    def test_unknown_schedule(self):
+        with pytest.raises(ValueError, match="name must be one of"):
+            FlossingSchedule.named("sometimes", 100)
+
+    def test_k_larger_than_state(self):
+        with pytest.raises(ValueError, match="k must be at most the state size 10"):
+            train(network(), BinaryXOR(4), epochs=1, steps=10, k=11, schedule=FlossingSchedule((0,), 1),
+                  progress=False)
+
+    def test_seeds_per_member(self):
+        with pytest.raises(ValueError, match="seeds must have one entry per member"):
+            train(network(), BinaryXOR(4), epochs=1, steps=10, k=2, seeds=[1], progress=False)
+
+    def test_delay_longer_than_sequence(self):
+        with pytest.raises(ValueError, match="delay=20 leaves no defined target"):
+            train(network(), BinaryXOR(20), epochs=1, steps=10, k=2, sv_indices=(1,), progress=False)
+
+    def test_singular_value_index(self):
+        with pytest.raises(ValueError, match="sv_indices must lie in"):
+            train(network(), BinaryXOR(4), epochs=1, steps=10, k=2, sv_indices=(11,), progress=False)
