@@ -210,3 +210,11 @@ def test_cpu_generator_seeds_the_same_data_on_cuda():
     gpu = task.sample(20, 2, 3, generator=seeded(3), device="cuda")
     assert gpu.inputs.is_cuda and gpu.mask.is_cuda
     assert torch.equal(cpu.inputs, gpu.inputs.cpu()) and torch.equal(cpu.targets, gpu.targets.cpu())
+
+
+def test_make_task_by_name():
+    from stablegrad.tasks import make_task
+
+    assert make_task("binary_xor", 6) == BinaryXOR(6)
+    with pytest.raises(ValueError, match="name must be one of"):
+        make_task("parity", 6)

@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from stablegrad.models import LSTM, VanillaRNN
-from stablegrad.tasks import BinaryXOR, DelayedCopy
-from stablegrad.training import FlossingSchedule, RecurrentNetwork, clip_per_member, train
+from stablegrad.tasks import BinaryXOR, DelayedCopy, SpatialXOR
+from stablegrad.training import (FlossingSchedule, RecurrentNetwork, TrainingRun, clip_per_member, run_training,
+                                 train)
 
 F64 = torch.float64
 
@@ -21,9 +22,10 @@ def test_ensemble_training_with_flossing_equals_separate_runs(model_cls, extra):
     schedule = FlossingSchedule(at=(0, 3), epochs=2)
     kwargs = dict(epochs=5, steps=12, batch=4, schedule=schedule, k=3, floss_steps=10, floss_transient=3,
                   sv_indices=(1, 2), progress=False)
-    together = train(ensemble, BinaryXOR(4), seeds=[7, 8, 9], **kwargs)
+    tasks = [BinaryXOR(2), BinaryXOR(4), BinaryXOR(6)]  # one delay per member, as delay sweeps run
+    together = train(ensemble, tasks, seeds=[7, 8, 9], **kwargs)
     for i, single in enumerate(singles):
-        alone = train(single, BinaryXOR(4), seeds=[7 + i], **kwargs)
+        alone = train(single, tasks[i], seeds=[7 + i], **kwargs)
         for field in ("loss", "accuracy", "grad_h0"):
             assert torch.allclose(getattr(together, field)[:, i], getattr(alone, field)[:, 0], atol=1e-10), field
         assert torch.allclose(together.grad_W_singular_values[:, i], alone.grad_W_singular_values[:, 0], atol=1e-10)
@@ -67,7 +69,31 @@ def test_named_schedules():
     assert FlossingSchedule.named("pre", 10, epochs=7).epochs == 7
 
 
+def test_training_run_is_cached_and_split_by_delay(tmp_path, monkeypatch):
+    monkeypatch.setenv("STABLEGRAD_RESULTS", str(tmp_path))
+    run = TrainingRun("binary_xor", delays=(2, 4), ensemble=2, N=6, epochs=3, steps=10, batch=2)
+    first = run_training(run, progress=False)
+    again = run_training(run, progress=False)
+    assert torch.equal(first.loss, again.loss) and first.loss.shape == (3, 4)
+    assert len(list(tmp_path.rglob("*.pt"))) == 1
+    split = run.by_delay(first.accuracy)
+    assert list(split) == [2, 4] and torch.equal(split[4], first.accuracy[:, 2:])
+
+
 class TestBadInput:
+    def test_tasks_of_different_kinds(self):
+        with pytest.raises(ValueError, match="must share n_in, n_out"):
+            train(network(), [BinaryXOR(2), SpatialXOR(2), BinaryXOR(2)], epochs=1, steps=10, progress=False)
+
+    def test_unknown_model(self):
+        with pytest.raises(ValueError, match="model must be one of"):
+            run_training(TrainingRun("copy", delays=(2,), model="gru"), progress=False)
+
+    def test_unknown_schedule_name(self):
+        with pytest.raises(ValueError, match="name must be one of"):
+            run_training(TrainingRun("copy", delays=(2,), schedule="often", N=4, epochs=1, steps=5),
+                         progress=False)
+
     def test_unknown_schedule(self):
         with pytest.raises(ValueError, match="name must be one of"):
             FlossingSchedule.named("sometimes", 100)

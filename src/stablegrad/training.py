@@ -10,7 +10,7 @@ per epoch on a fresh batch, the readout reads the recurrent state, a trainable i
 norms clipped per parameter array (0.03) before Adam(1e-3), and a separate flossing optimiser whose state
 is kept across flossing episodes, flossing the recurrent model's parameters on batch-1 windows.
 """
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Optional, Sequence
 
 import torch
@@ -18,10 +18,13 @@ from torch import nn
 from tqdm import tqdm
 
 from .flossing import floss
+from .models import LSTM, VanillaRNN
+from .store import cached
 from .tangent import random_orthonormal
-from .tasks import TaskBatch
+from .tasks import make_task
 
-__all__ = ["SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "train"]
+__all__ = ["MODELS", "SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "TrainingRun",
+           "build_network", "run_training", "train"]
 
 SCHEDULES = ("none", "pre", "during", "throughout")
 
@@ -130,18 +133,23 @@ def clip_per_member(params, max_norm: float) -> None:
             p.grad.mul_(scale.view(-1, *[1] * (p.dim() - 1)))
 
 
-def _check_train_arguments(network, epochs, steps, batch, k, schedule, sv_indices, seeds):
+def _check_train_arguments(network, tasks, epochs, steps, batch, k, schedule, sv_indices, seeds):
     for name, value in (("epochs", epochs), ("steps", steps), ("batch", batch), ("k", k)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
-    S = network.model.state_size
+    R, S = network.ensemble, network.model.state_size
+    if len(tasks) != R:
+        raise ValueError(f"train: task must be one task or one per member (R={R}), got {len(tasks)}")
+    kinds = {(type(t).n_in, type(t).n_out, type(t).classification) for t in tasks}
+    if len(kinds) > 1:
+        raise ValueError("train: the tasks of one ensemble must share n_in, n_out and the kind of loss")
     if schedule.at and k > S:
         raise ValueError(f"train: k must be at most the state size {S}, got {k}")
     W = network.model.W
     if any(not 1 <= i <= min(W.shape[-2:]) for i in sv_indices):
         raise ValueError(f"train: sv_indices must lie in [1, {min(W.shape[-2:])}], got {sv_indices}")
-    if len(seeds) != network.ensemble:
-        raise ValueError(f"train: seeds must have one entry per member (R={network.ensemble}), got {len(seeds)}")
+    if len(seeds) != R:
+        raise ValueError(f"train: seeds must have one entry per member (R={R}), got {len(seeds)}")
 
 
 def train(
@@ -164,59 +172,145 @@ def train(
 ) -> TrainingHistory:
     """Train ``network`` on ``task`` for ``epochs`` updates, flossing as ``schedule`` says.
 
-    Each epoch draws a fresh batch of ``batch`` streams of ``steps`` steps per member; each flossing
-    step draws a batch-1 window of ``floss_steps`` steps (the first ``floss_transient`` not accumulated)
-    and a fresh tangent basis. ``seeds[r]`` (default ``r``) seeds member ``r``'s draws.
+    ``task`` is one task, or a sequence with one task per member (e.g. one delay per member, so a
+    sweep over delays runs as one ensemble). Each epoch draws a fresh batch of ``batch`` streams of
+    ``steps`` steps per member; each flossing step draws a batch-1 window of ``floss_steps`` steps
+    (the first ``floss_transient`` not accumulated) and a fresh tangent basis. ``seeds[r]`` (default
+    ``r``) seeds member ``r``'s draws.
     """
-    seeds = list(range(network.ensemble)) if seeds is None else list(seeds)
+    R = network.ensemble
+    tasks = list(task) if isinstance(task, (list, tuple)) else [task] * R
+    seeds = list(range(R)) if seeds is None else list(seeds)
     sv_indices = tuple(sv_indices)
-    _check_train_arguments(network, epochs, steps, batch, k, schedule, sv_indices, seeds)
+    _check_train_arguments(network, tasks, epochs, steps, batch, k, schedule, sv_indices, seeds)
     h0 = network.h0
     generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
     draw = dict(device=h0.device, dtype=h0.dtype)
     S = network.model.state_size
+    classification = tasks[0].classification
 
     optimiser = torch.optim.Adam(network.parameters(), lr=lr)
     floss_optimiser = torch.optim.Adam(network.model.parameters(), lr=floss_lr)
     losses, accuracies, grad_h0, singular_values, flossing = [], [], [], [], {}
-    bar = tqdm(range(epochs), desc=f"training {type(task).__name__}(d={task.delay}), R={network.ensemble}",
+    delays = sorted({t.delay for t in tasks})
+    bar = tqdm(range(epochs), desc=f"training {type(tasks[0]).__name__}, d = {delays}, R = {R}",
                disable=not progress)
     for epoch in bar:
         if epoch in schedule.at:
             flossing[epoch] = floss(
                 network.model,
-                lambda _: torch.cat([task.sample(floss_steps, 1, 1, generator=g, **draw).inputs
-                                     for g in generators], dim=1),
+                lambda _: torch.cat([t.sample(floss_steps, 1, 1, generator=g, **draw).inputs
+                                     for t, g in zip(tasks, generators)], dim=1),
                 k, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
                 Q0=lambda _: torch.cat([random_orthonormal(1, 1, S, k, generator=g, **draw) for g in generators]),
                 progress=False,
             )
-        data = [task.sample(steps, 1, batch, generator=g, **draw) for g in generators]
-        sample = TaskBatch(torch.cat([d.inputs for d in data], dim=1),
-                           torch.cat([d.targets for d in data], dim=1), data[0].mask)
-        outputs = network(sample.inputs)
-        loss = task.loss(outputs, sample)
+        data = [t.sample(steps, 1, batch, generator=g, **draw) for t, g in zip(tasks, generators)]
+        outputs = network(torch.cat([d.inputs for d in data], dim=1))
+        member_outputs = outputs.split(1, dim=1)
+        loss = torch.cat([t.loss(out, d) for t, out, d in zip(tasks, member_outputs, data)])
         if not torch.isfinite(loss).all():
             raise FloatingPointError(f"train: the task loss became non-finite at epoch {epoch}")
         optimiser.zero_grad()
         loss.sum().backward()
         grad_h0.append(h0.grad.flatten(1).norm(dim=1))
         W_grad = network.model.W.grad
-        sv = torch.linalg.svdvals(W_grad.reshape(network.ensemble, -1, W_grad.shape[-1]))
+        sv = torch.linalg.svdvals(W_grad.reshape(R, -1, W_grad.shape[-1]))
         singular_values.append(sv[:, [i - 1 for i in sv_indices]])
         if clip is not None:
             clip_per_member(network.parameters(), clip)
         optimiser.step()
         losses.append(loss.detach())
-        if task.classification:
-            accuracies.append(task.accuracy(outputs.detach(), sample))
+        if classification:
+            accuracies.append(torch.cat([t.accuracy(out.detach(), d)
+                                         for t, out, d in zip(tasks, member_outputs, data)]))
             bar.set_postfix(acc=f"{accuracies[-1].mean():.3f}", refresh=False)
     cpu = lambda xs: torch.stack(xs).cpu()  # noqa: E731
     return TrainingHistory(
         loss=cpu(losses),
-        accuracy=cpu(accuracies) if task.classification else None,
+        accuracy=cpu(accuracies) if classification else None,
         grad_h0=cpu(grad_h0),
         grad_W_singular_values=cpu(singular_values),
         sv_indices=sv_indices,
         flossing=flossing,
     )
+
+
+MODELS = ("tanh", "relu", "lstm")
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """Everything that determines one ensemble training run; the results cache is keyed by it.
+
+    The ensemble holds ``ensemble`` networks for each delay in ``delays`` (delay-major order), so a
+    sweep over delays is one tensor program; see :meth:`by_delay`.
+
+    Defaults are the gradient-flossing paper's (N = 80, b = 16, T = 300, E = 10^4, E_f = 500, k = 75,
+    g = 1) and the authors' code's (clip 0.03, Adam 1e-3, flossing windows of 55 steps, 16 transient).
+    ReLU networks draw W with mean -0.1 as the paper does; tanh and ReLU networks carry the code's
+    bias b ~ U[0, 0.1].
+    """
+
+    task: str
+    delays: tuple
+    schedule: str = "none"
+    model: str = "tanh"
+    init: str = "gaussian"
+    N: int = 80
+    g: float = 1.0
+    ensemble: int = 5
+    epochs: int = 10_000
+    steps: int = 300
+    batch: int = 16
+    lr: float = 1e-3
+    clip: Optional[float] = 0.03
+    k: int = 75
+    floss_epochs: int = 500
+    floss_every: int = 100
+    floss_episodes: int = 5
+    floss_steps: int = 55
+    floss_transient: int = 16
+    sv_indices: tuple = (1,)
+    seed: int = 0
+
+    @property
+    def members(self) -> int:
+        return len(self.delays) * self.ensemble
+
+    def by_delay(self, values: torch.Tensor) -> dict:
+        """Split per-member records ``(..., members, ...)`` (member dim 1) into ``{delay: (..., ensemble, ...)}``."""
+        return dict(zip(self.delays, values.split(self.ensemble, dim=1)))
+
+
+def build_network(run: TrainingRun, device="cpu") -> RecurrentNetwork:
+    """The freshly initialised ensemble of ``run`` (seeded by ``run.seed``)."""
+    if run.model not in MODELS:
+        raise ValueError(f"build_network: model must be one of {MODELS}, got {run.model!r}")
+    task = make_task(run.task, run.delays[0])
+    generator = torch.Generator().manual_seed(run.seed)
+    if run.model == "lstm":
+        model = LSTM(run.N, task.n_in, ensemble=run.members, g=run.g, generator=generator)
+    else:
+        model = VanillaRNN(run.N, task.n_in, ensemble=run.members, nonlinearity=run.model, g=run.g,
+                           mean=-0.1 if run.model == "relu" else 0.0, init=run.init, bias=0.1,
+                           generator=generator)
+    return RecurrentNetwork(model, task.n_out, generator=generator).to(device)
+
+
+def run_training(run: TrainingRun, device="cpu", progress: bool = True) -> TrainingHistory:
+    """Train the ensemble described by ``run``, or load the finished run from the results cache.
+
+    Member ``r`` draws its data with seed ``1000 * run.seed + r``.
+    """
+    def compute():
+        schedule = FlossingSchedule.named(run.schedule, run.epochs, epochs=run.floss_epochs,
+                                          every=run.floss_every, episodes=run.floss_episodes)
+        tasks = [make_task(run.task, d) for d in run.delays for _ in range(run.ensemble)]
+        return train(build_network(run, device), tasks, epochs=run.epochs,
+                     steps=run.steps, batch=run.batch, lr=run.lr, clip=run.clip, schedule=schedule, k=run.k,
+                     floss_steps=run.floss_steps, floss_transient=run.floss_transient,
+                     sv_indices=run.sv_indices, seeds=[1000 * run.seed + r for r in range(run.members)],
+                     progress=progress)
+
+    return cached("training", {**asdict(run), "device": str(device)}, compute)
