@@ -34,3 +34,22 @@ class AutodiffOnly:
 
     def step(self, h, x=None):
         return self.model.step(h, x)
+
+
+def assert_gradients_match_finite_differences(objective, params, *, eps=1e-6, rtol=1e-6, atol=1e-9):
+    """Autograd's gradient of ``objective()`` against central differences along a random direction.
+
+    Returns the gradients so that callers can check more of them.
+    """
+    grads = torch.autograd.grad(objective(), params)
+    for param, grad in zip(params, grads):
+        direction = torch.randn_like(param)
+        with torch.no_grad():
+            param += eps * direction
+            plus = objective()
+            param -= 2 * eps * direction
+            minus = objective()
+            param += eps * direction
+        numeric = (plus - minus) / (2 * eps)
+        assert torch.allclose((grad * direction).sum(), numeric, rtol=rtol, atol=atol)
+    return grads

@@ -1,6 +1,6 @@
 import pytest
 import torch
-from conftest import AutodiffOnly
+from conftest import AutodiffOnly, assert_gradients_match_finite_differences
 
 from stablegrad import VanillaRNN, floss, flossing_loss, lyapunov_spectrum
 from stablegrad.tangent import random_orthonormal
@@ -28,18 +28,7 @@ def test_flossing_gradient_matches_finite_differences():
     model = VanillaRNN(6, 2, g=1.2, dtype=F64)
     h0, x = torch.randn(1, 6, dtype=F64), torch.randn(25, 1, 2, dtype=F64)
     Q0 = random_orthonormal(1, 6, 3, dtype=F64)
-    grad_W, grad_V = torch.autograd.grad(_flossing_objective(model, h0, x, Q0), [model.W, model.V])
-    eps = 1e-6
-    for param, grad in ((model.W, grad_W), (model.V, grad_V)):
-        direction = torch.randn_like(param)
-        with torch.no_grad():
-            param += eps * direction
-            plus = _flossing_objective(model, h0, x, Q0)
-            param -= 2 * eps * direction
-            minus = _flossing_objective(model, h0, x, Q0)
-            param += eps * direction
-        numeric = (plus - minus) / (2 * eps)
-        assert torch.allclose((grad * direction).sum(), numeric, rtol=1e-6, atol=1e-9)
+    assert_gradients_match_finite_differences(lambda: _flossing_objective(model, h0, x, Q0), [model.W, model.V])
 
 
 def test_flossing_gradient_through_autodiff_jacobian_equals_analytic():

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from .flossing import floss
 from .models import LSTM, VanillaRNN
+from .models._ensemble import EnsembleModule
 from .store import cached
 from .tangent import random_orthonormal
 from .tasks import make_task
@@ -56,7 +57,7 @@ class FlossingSchedule:
         return cls(tuple(e for e in at if e < training_epochs), epochs)
 
 
-class RecurrentNetwork(nn.Module):
+class RecurrentNetwork(EnsembleModule):
     """A recurrent ensemble model, a linear readout of ``model.hidden(h)`` and a trainable initial state.
 
     Readout weights ``(R, n_out, F)`` are drawn ``N(0, readout_std^2)`` (the authors' code: 1), readout
@@ -78,8 +79,8 @@ class RecurrentNetwork(nn.Module):
         self.h0 = nn.Parameter(h)
 
     @property
-    def ensemble(self) -> int:
-        return self.model.ensemble
+    def state_size(self) -> int:
+        return self.model.state_size
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Outputs ``(T, R, B, n_out)`` for time-major inputs ``(T, R, B, n_in)``; output t reads h after x_t."""
@@ -87,19 +88,13 @@ class RecurrentNetwork(nn.Module):
             raise ValueError(f"RecurrentNetwork: inputs must have shape (T, R={self.ensemble}, B, n_in), "
                              f"got {tuple(inputs.shape)}")
         h = self.h0.expand(self.ensemble, inputs.shape[2], self.h0.shape[-1])
-        outputs = []
+        states = []
         for x in inputs:
             h = self.model.step(h, x)
-            outputs.append(self.model.hidden(h) @ self.readout.mT + self.readout_bias.unsqueeze(1))
-        return torch.stack(outputs)
-
-    def member(self, i: int) -> "RecurrentNetwork":
-        """Network ``i`` of the ensemble as a stand-alone ensemble of one (parameters copied)."""
-        single = RecurrentNetwork(self.model.member(i), self.readout.shape[1], generator=torch.Generator())
-        with torch.no_grad():
-            for name in ("readout", "readout_bias", "h0"):
-                getattr(single, name).copy_(getattr(self, name)[i : i + 1])
-        return single
+            states.append(h)
+        hidden = self.model.hidden(torch.stack(states, dim=1))  # (R, T, B, F): one readout product
+        return (hidden.flatten(1, 2) @ self.readout.mT).unflatten(1, hidden.shape[1:3]).transpose(0, 1) \
+            + self.readout_bias.unsqueeze(1)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,30 @@
-"""Helpers shared by the ensemble models: parameters carry a leading dimension of R networks."""
+"""What the ensemble models share: every parameter carries a leading dimension of R independent networks."""
+import copy
+
 import torch
+from torch import nn
+
+
+class EnsembleModule(nn.Module):
+    """An ``nn.Module`` holding ``R`` independent networks along the first dimension of every parameter."""
+
+    @property
+    def ensemble(self) -> int:
+        return next(self.parameters()).shape[0]
+
+    def initial_state(self, *batch: int) -> torch.Tensor:
+        """Zero state of shape ``(R, *batch, state_size)``."""
+        return next(self.parameters()).new_zeros(self.ensemble, *batch, self.state_size)
+
+    def member(self, i: int):
+        """Network ``i`` of the ensemble as a stand-alone ensemble of one (parameters copied)."""
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < self.ensemble:
+            raise ValueError(f"{type(self).__name__}: i must be an integer in [0, ensemble={self.ensemble}), got {i!r}")
+        single = copy.deepcopy(self)
+        for module in single.modules():
+            for name, param in list(module.named_parameters(recurse=False)):
+                setattr(module, name, nn.Parameter(param.detach()[i : i + 1].clone()))
+        return single
 
 
 def broadcast_members(weights: torch.Tensor, h: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
-from ._ensemble import broadcast_members, member_matvec
+from ._ensemble import EnsembleModule, broadcast_members, member_matvec
 
 __all__ = ["LSTM"]
 
@@ -29,7 +29,7 @@ def _gate_scales(value, R, name, dtype) -> torch.Tensor:
     return t
 
 
-class LSTM(nn.Module):
+class LSTM(EnsembleModule):
     """``R`` independent LSTM networks of ``N`` units; the tangent state is ``(c, h)``.
 
     Each network follows (eqs. 12-17 of gradient flossing, appendix B.1)::
@@ -87,9 +87,6 @@ class LSTM(nn.Module):
         self.U = nn.Parameter(U.to(device))
         self.b = nn.Parameter(b.to(device))
 
-    @property
-    def ensemble(self) -> int:
-        return self.W.shape[0]
 
     @property
     def n_hidden(self) -> int:
@@ -172,19 +169,3 @@ class LSTM(nn.Module):
         """The hidden part ``(R, *batch, N)`` of a state ``(R, *batch, 2N)``, e.g. for a readout."""
         self._check(h)
         return h[..., self.n_hidden:]
-
-    def initial_state(self, *batch: int) -> torch.Tensor:
-        """Zero state ``(c, h) = 0`` of shape ``(R, *batch, 2N)``."""
-        return self.W.new_zeros(self.ensemble, *batch, self.state_size)
-
-    def member(self, i: int) -> "LSTM":
-        """Network ``i`` of the ensemble as a stand-alone ensemble of one (weights copied)."""
-        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < self.ensemble:
-            raise ValueError(f"LSTM: i must be an integer in [0, ensemble={self.ensemble}), got {i!r}")
-        single = LSTM(self.n_hidden, self.n_in, generator=torch.Generator(), dtype=self.W.dtype,
-                      device=self.W.device)
-        with torch.no_grad():
-            single.W.copy_(self.W[i : i + 1])
-            single.U.copy_(self.U[i : i + 1])
-            single.b.copy_(self.b[i : i + 1])
-        return single

@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
-from ._ensemble import broadcast_members, member_matvec
+from ._ensemble import EnsembleModule, broadcast_members, member_matvec
 
 __all__ = ["VanillaRNN"]
 
@@ -25,7 +25,7 @@ def _per_member(value, R, name, dtype, device) -> torch.Tensor:
     return t
 
 
-class VanillaRNN(nn.Module):
+class VanillaRNN(EnsembleModule):
     """``R`` independent networks ``h_{s+1} = W phi(h_s) + V x_{s+1}`` (eq. 9 of gradient flossing).
 
     States have shape ``(R, *batch, N)``; inputs ``(R or 1, *batch, n_in)``. Recurrent weights are
@@ -79,9 +79,6 @@ class VanillaRNN(nn.Module):
         self.nonlinearity = nonlinearity
         self.phi, self.dphi = _PHI[nonlinearity]
 
-    @property
-    def ensemble(self) -> int:
-        return self.W.shape[0]
 
     @property
     def state_size(self) -> int:
@@ -118,17 +115,3 @@ class VanillaRNN(nn.Module):
         """What a readout reads: the state itself (the pre-activation, as in the authors' code)."""
         self._check(h, None)
         return h
-
-    def initial_state(self, *batch: int) -> torch.Tensor:
-        """Zero state of shape ``(R, *batch, N)``."""
-        return self.W.new_zeros(self.ensemble, *batch, self.state_size)
-
-    def member(self, i: int) -> "VanillaRNN":
-        """Network ``i`` of the ensemble as a stand-alone ensemble of one (weights copied)."""
-        single = VanillaRNN(self.state_size, self.n_in, nonlinearity=self.nonlinearity,
-                            bias=None if self.b is None else 0.0,
-                            generator=torch.Generator(), dtype=self.W.dtype, device=self.W.device)
-        with torch.no_grad():
-            for name, param in single.named_parameters():
-                param.copy_(getattr(self, name)[i : i + 1])
-        return single
