@@ -16,7 +16,7 @@ def test_loss_is_mean_squared_distance_to_target():
 
 @pytest.mark.parametrize("k", [0, 4])
 def test_loss_rejects_bad_k(k):
-    with pytest.raises(ValueError, match="k must be an integer in \\[1, 3\\]"):
+    with pytest.raises(ValueError, match="k must be integers in \\[1, 3\\]"):
         flossing_loss(torch.zeros(2, 3), k=k)
 
 
@@ -83,3 +83,21 @@ def test_floss_reports_divergence():
         model.W.zero_()  # every direction collapses: exponents are -inf
     with pytest.raises(FloatingPointError, match="non-finite at epoch 0"):
         floss(model, torch.ones(5, 1, 1), k=2, epochs=3, progress=False)
+
+
+def test_per_member_k_equals_flossing_each_k_alone():
+    model = VanillaRNN(8, 1, ensemble=3, g=[0.5, 1.0, 1.5], dtype=F64)
+    singles = [model.member(i) for i in range(3)]
+    x = torch.randn(30, 3, 1, 1, dtype=F64)
+    Q0 = random_orthonormal(3, 1, 8, 5, dtype=F64)
+    ks = [1, 3, 5]
+    together = floss(model, x, k=ks, epochs=4, lr=0.01, Q0=Q0, progress=False)
+    for i, (single, k) in enumerate(zip(singles, ks)):
+        alone = floss(single, x[:, i : i + 1], k=k, epochs=4, lr=0.01, Q0=Q0[i : i + 1, ..., :k], progress=False)
+        assert torch.allclose(together.loss[:, i], alone.loss[:, 0], atol=1e-12)
+        assert torch.allclose(model.W[i], single.W[0], atol=1e-12)
+
+
+def test_loss_rejects_per_member_k_of_wrong_length():
+    with pytest.raises(ValueError, match="one entry per member"):
+        flossing_loss(torch.zeros(2, 3), k=[1, 2, 3])

@@ -1,6 +1,6 @@
 """Gradient flossing: drive the leading Lyapunov exponents toward a target by gradient descent."""
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Sequence, Union
 
 import torch
 from tqdm import tqdm
@@ -12,19 +12,28 @@ __all__ = ["FlossingHistory", "floss", "flossing_loss"]
 TensorOrFactory = Union[torch.Tensor, Callable[[int], torch.Tensor]]
 
 
-def flossing_loss(spectrum: Union[LyapunovSpectrum, torch.Tensor], k: Optional[int] = None,
+def flossing_loss(spectrum: Union[LyapunovSpectrum, torch.Tensor], k: Union[int, Sequence[int], None] = None,
                   target: Union[float, torch.Tensor] = 0.0) -> torch.Tensor:
     """Mean over the ``k`` leading exponents of ``(lambda_i - target)^2``, one value per trajectory.
 
     ``spectrum`` is a :class:`LyapunovSpectrum` or an exponents tensor ``(*batch, n)``; ``target``
-    broadcasts against ``(*batch, k)`` (e.g. one target per ensemble member). Returns ``(*batch,)``.
+    broadcasts against the exponents (e.g. one target per ensemble member). ``k`` is one number, or one
+    per ensemble member (the leading dimension), so that members flossing different numbers of
+    exponents train as one ensemble: exponent ``i`` depends only on the first ``i`` tangent directions,
+    so the extra directions do not change a member's loss. Returns ``(*batch,)``.
     """
     exponents = spectrum.exponents if isinstance(spectrum, LyapunovSpectrum) else spectrum
     n = exponents.shape[-1]
-    k = n if k is None else k
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= n:
-        raise ValueError(f"flossing_loss: k must be an integer in [1, {n}] (exponents available), got {k!r}")
-    return ((exponents[..., :k] - target) ** 2).mean(-1)
+    ks = torch.as_tensor(n if k is None else k)
+    if ks.is_floating_point() or ks.dtype == torch.bool or ks.dim() > 1 or not ((1 <= ks) & (ks <= n)).all():
+        raise ValueError(f"flossing_loss: k must be integers in [1, {n}] (exponents available), got {k!r}")
+    if ks.dim() == 0:
+        return ((exponents[..., : int(ks)] - target) ** 2).mean(-1)
+    if len(ks) != exponents.shape[0]:
+        raise ValueError(f"flossing_loss: k must have one entry per member ({exponents.shape[0]}), got {len(ks)}")
+    ks = ks.to(exponents.device).view(-1, *[1] * (exponents.dim() - 1))
+    counted = torch.arange(n, device=exponents.device) < ks
+    return torch.where(counted, (exponents - target) ** 2, 0.0).sum(-1) / ks.squeeze(-1)
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ def _at_epoch(value: TensorOrFactory, epoch: int) -> torch.Tensor:
 def floss(
     model: torch.nn.Module,
     inputs: TensorOrFactory,
-    k: int,
+    k: Union[int, Sequence[int]],
     epochs: int,
     *,
     target: Union[float, torch.Tensor] = 0.0,
@@ -57,6 +66,9 @@ def floss(
     progress: bool = True,
 ) -> FlossingHistory:
     """Adam on ``flossing_loss`` of the ``k`` leading exponents for ``epochs`` steps.
+
+    ``k`` is one number or one per ensemble member (see :func:`flossing_loss`); the spectrum is
+    computed for the largest.
 
     ``inputs`` (``(T, R, *batch, n_in)``), ``h0`` and ``Q0`` are tensors or callables
     ``epoch -> tensor`` (fresh input streams each epoch). ``h0`` defaults to zeros. The leading
@@ -75,14 +87,15 @@ def floss(
         optimiser = torch.optim.Adam(list(model.parameters() if params is None else params), lr=lr)
     elif params is not None:
         raise ValueError("floss: pass params or optimiser, not both (the optimiser holds its parameters)")
+    tangents = int(torch.as_tensor(k).max())
     exponents, losses = [], []
     for epoch in tqdm(range(epochs), desc=f"flossing k={k}", disable=not progress):
         x = _at_epoch(inputs, epoch)
         h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
             if h0 is None else _at_epoch(h0, epoch)
-        basis = random_orthonormal(*h.shape, k, dtype=h.dtype, device=h.device, generator=generator) \
+        basis = random_orthonormal(*h.shape, tangents, dtype=h.dtype, device=h.device, generator=generator) \
             if Q0 is None else _at_epoch(Q0, epoch)
-        spectrum = lyapunov_spectrum(model, h, x, k=k, t_ons=t_ons, transient=transient, Q0=basis)
+        spectrum = lyapunov_spectrum(model, h, x, k=tangents, t_ons=t_ons, transient=transient, Q0=basis)
         per_member = flossing_loss(spectrum, k, target)
         loss = per_member.flatten(1).mean(1).sum() if per_member.dim() > 1 else per_member.sum()
         if not torch.isfinite(loss):
