@@ -141,3 +141,15 @@ class TestBadInput:
     def test_system_without_step(self):
         with pytest.raises(TypeError, match="step"):
             lyapunov_spectrum(object(), self.h0, self.x)
+
+
+def test_repeated_ensemble_holds_copies_of_every_member():
+    model = VanillaRNN(8, 1, ensemble=2, g=[0.7, 1.4], bias=0.1, dtype=F64)
+    h0, x = torch.randn(2, 1, 8, dtype=F64), torch.randn(50, 2, 1, 1, dtype=F64)
+    Q0 = random_orthonormal(2, 1, 8, 3, dtype=F64)
+    once = lyapunov_spectrum(model, h0, x, k=3, Q0=Q0).exponents
+    thrice = lyapunov_spectrum(model.repeated(3), h0.repeat(3, 1, 1), x.repeat(1, 3, 1, 1), k=3,
+                               Q0=Q0.repeat(3, 1, 1, 1)).exponents
+    assert torch.equal(thrice, once.repeat(3, 1, 1))
+    with pytest.raises(ValueError, match="times must be a positive integer"):
+        model.repeated(0)

@@ -31,7 +31,8 @@
 # hyperparameters"). We use Adam with its default rate $10^{-3}$ and the window of the authors' Julia
 # code: 55 steps, of which the first 16 are not accumulated (they let the state and the tangent basis
 # forget their initial values). Each epoch draws a fresh input stream and a fresh random basis.
-# Panel B runs for `epochs_b` epochs, panels C and D for `epochs` (see the printed configuration).
+# All conditions (each target of B, each $k$ of C and D) floss the same ten networks, side by side in
+# one ensemble, for `epochs` epochs; panel B shows the first `epochs_b` of them.
 
 # %% tags=["parameters"]
 scale = "book"
@@ -69,7 +70,7 @@ for j, k in enumerate(cfg.ks):
 ax_c.set_yscale("log")
 ax_c.set_xlabel("epoch")
 ax_c.set_ylabel(r"$\frac{1}{k}\sum_{i\leq k}\lambda_i^2$")
-ax_c.legend()
+ax_c.legend(loc="upper right")
 plotting.panel_label(ax_c, "C")
 
 index = np.arange(1, cfg.N + 1)

@@ -20,11 +20,22 @@ class EnsembleModule(nn.Module):
         """Network ``i`` of the ensemble as a stand-alone ensemble of one (parameters copied)."""
         if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < self.ensemble:
             raise ValueError(f"{type(self).__name__}: i must be an integer in [0, ensemble={self.ensemble}), got {i!r}")
-        single = copy.deepcopy(self)
-        for module in single.modules():
+        return self._mapped(lambda p: p[i : i + 1])
+
+    def repeated(self, times: int):
+        """The whole ensemble ``times`` times over, block after block (parameters copied): the same
+        networks given several treatments in one tensor program."""
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            raise ValueError(f"{type(self).__name__}: times must be a positive integer, got {times!r}")
+        return self._mapped(lambda p: p.repeat(times, *[1] * (p.dim() - 1)))
+
+    def _mapped(self, fn):
+        """A copy of this module whose every parameter ``p`` is replaced by ``fn(p)``."""
+        copied = copy.deepcopy(self)
+        for module in copied.modules():
             for name, param in list(module.named_parameters(recurse=False)):
-                setattr(module, name, nn.Parameter(param.detach()[i : i + 1].clone()))
-        return single
+                setattr(module, name, nn.Parameter(fn(param.detach()).clone()))
+        return copied
 
 
 def broadcast_members(weights: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
