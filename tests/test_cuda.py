@@ -28,3 +28,29 @@ def test_flossing_on_cuda_equals_cpu():
     cpu = floss(models[0], x, k=4, epochs=3, lr=1e-2, Q0=Q0, progress=False)
     gpu = floss(models[1].to("cuda"), x.cuda(), k=4, epochs=3, lr=1e-2, Q0=Q0.cuda(), progress=False)
     assert torch.allclose(cpu.exponents, gpu.exponents.cpu(), atol=1e-8)
+
+
+def test_training_with_flossing_on_cuda_equals_cpu():
+    from stablegrad.tasks import BinaryXOR
+    from stablegrad.training import FlossingSchedule, TrainingRun, build_network, train
+
+    run = TrainingRun("binary_xor", (4,), N=10, ensemble=2)
+    histories = []
+    for device in ("cpu", "cuda"):
+        network = build_network(run).double().to(device)
+        histories.append(train(network, BinaryXOR(4), epochs=4, steps=12, batch=3, k=3, floss_steps=10,
+                               floss_transient=2, schedule=FlossingSchedule((0, 2), 2), progress=False))
+    cpu, gpu = histories
+    assert torch.allclose(cpu.loss, gpu.loss, atol=1e-10)
+    assert torch.allclose(cpu.flossing[2].exponents, gpu.flossing[2].exponents, atol=1e-10)
+
+
+def test_lstm_spectrum_on_cuda_equals_cpu():
+    from stablegrad.models import LSTM
+
+    model = LSTM(12, 2, ensemble=2, g=1.5, bias_std=0.5, dtype=F64)
+    h0, x = torch.randn(2, 3, 24, dtype=F64), torch.randn(100, 2, 3, 2, dtype=F64)
+    Q0 = random_orthonormal(2, 3, 24, 6, dtype=F64)
+    cpu = lyapunov_spectrum(model, h0, x, k=6, Q0=Q0)
+    gpu = lyapunov_spectrum(model.to("cuda"), h0.cuda(), x.cuda(), k=6, Q0=Q0.cuda())
+    assert torch.allclose(cpu.exponents, gpu.exponents.cpu(), atol=1e-10)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .flossing import floss
+from .flossing import FlossingHistory, floss
 from .models import LSTM, VanillaRNN
 from .models._ensemble import EnsembleModule
 from .store import cached
@@ -192,7 +192,7 @@ def train(
                disable=not progress)
     for epoch in bar:
         if epoch in schedule.at:
-            flossing[epoch] = floss(
+            episode = floss(
                 network.model,
                 lambda _: torch.cat([t.sample(floss_steps, 1, 1, generator=g, **draw).inputs
                                      for t, g in zip(tasks, generators)], dim=1),
@@ -200,6 +200,7 @@ def train(
                 Q0=lambda _: torch.cat([random_orthonormal(1, 1, S, k, generator=g, **draw) for g in generators]),
                 progress=False,
             )
+            flossing[epoch] = FlossingHistory(episode.exponents.cpu(), episode.loss.cpu())
         data = [t.sample(steps, 1, batch, generator=g, **draw) for t, g in zip(tasks, generators)]
         outputs = network(torch.cat([d.inputs for d in data], dim=1))
         member_outputs = outputs.split(1, dim=1)
