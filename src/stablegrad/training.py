@@ -18,8 +18,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .flossing import FlossingHistory, floss
-from .models import LSTM, VanillaRNN
-from .models._ensemble import EnsembleModule
+from .models import LSTM, EnsembleModule, VanillaRNN
 from .store import cached
 from .tangent import random_orthonormal
 from .tasks import make_task

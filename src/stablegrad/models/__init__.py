@@ -1,7 +1,8 @@
 """Recurrent models. Each has ``step(h, x)``, ``hidden(h)`` (what a readout reads) and, where it is
 cheap, an analytic ``jacobian(h, x)``; parameters carry a leading ensemble dimension."""
 from ..tangent import System
+from ._ensemble import EnsembleModule
 from .lstm import LSTM
 from .rate import VanillaRNN
 
-__all__ = ["LSTM", "System", "VanillaRNN"]
+__all__ = ["LSTM", "EnsembleModule", "System", "VanillaRNN"]

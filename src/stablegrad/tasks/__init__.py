@@ -3,6 +3,7 @@ from .synthetic import BinaryXOR, ContinuousXOR, DelayedCopy, SpatialXOR, TaskBa
 
 __all__ = ["TASKS", "BinaryXOR", "ContinuousXOR", "DelayedCopy", "SpatialXOR", "TaskBatch", "make_task"]
 
+#: The tasks by name, as :class:`~stablegrad.training.TrainingRun` names them.
 TASKS = {"copy": DelayedCopy, "xor": ContinuousXOR, "binary_xor": BinaryXOR, "spatial_xor": SpatialXOR}
 
 

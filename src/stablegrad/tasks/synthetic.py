@@ -199,7 +199,7 @@ class BinaryXOR(_TemporalXOR):
     One logit out, binary cross-entropy with logits. ``d`` is the paper's full lag. The authors'
     Julia code calls ``d/2`` the "delay" (lags delay and 2 delay), and Table 2's columns
     ``x_{t-d}, x_{t-2d}`` are in that convention: their delay 10 is ``BinaryXOR(20)`` here.
-    :meth:`truth_table` rows are ``(x_{t-d/2}, x_{t-d}, y)``, Table 2's column order.
+    ``truth_table()`` rows are ``(x_{t-d/2}, x_{t-d}, y)``, Table 2's column order.
     """
 
     classification = True
