@@ -114,3 +114,9 @@ class TestBadInput:
     def test_singular_value_index(self):
         with pytest.raises(ValueError, match="sv_indices must lie in"):
             train(network(), BinaryXOR(4), epochs=1, steps=10, k=2, sv_indices=(11,), progress=False)
+
+
+def test_flossing_windows_may_be_shorter_than_the_delay():
+    history = train(network(N=6), BinaryXOR(12), epochs=2, steps=20, batch=2, k=2, floss_steps=8,
+                    floss_transient=2, schedule=FlossingSchedule((0,), 2), progress=False)
+    assert history.flossing[0].exponents.shape == (2, 3, 1, 2)

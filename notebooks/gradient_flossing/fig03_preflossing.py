@@ -65,29 +65,19 @@ fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)
 epochs = np.arange(1, cfg.epochs + 1)
 for col, (task, title) in enumerate(TASKS.items()):
     ax = axes[0, col]
-    for schedule, (label, color) in CONDITIONS.items():
-        curves = losses[(task, schedule)][cfg.delay].numpy()
-        ax.plot(epochs, curves, color=color, alpha=0.25, lw=0.5)
-        ax.plot(epochs, np.median(curves, 1), color=color, label=label)
-    ax.set_yscale("log")
+    plotting.runs(ax, epochs, {label: (color, losses[(task, schedule)][cfg.delay])
+                               for schedule, (label, color) in CONDITIONS.items()}, log=True)
     ax.set_xlabel("epoch")
     ax.set_ylabel("test loss (MSE)")
     ax.set_title(f"{title}, d = {cfg.delay}")
-    ax.legend()
     plotting.panel_label(ax, "AB"[col])
 
     ax = axes[1, col]
-    for schedule, (label, color) in CONDITIONS.items():
-        delays = np.array(cfg.delays)
-        finals = np.stack([final_loss(losses[(task, schedule)][d]) for d in cfg.delays])  # (delays, nets)
-        ax.plot(delays, finals.mean(1), color=color, label=label, marker="o", ms=3)
-        ax.fill_between(delays, *np.percentile(finals, [20, 80], axis=1), color=color, alpha=0.2, lw=0)
-        ax.plot(np.repeat(delays, finals.shape[1]), finals.ravel(), ".", color=color, alpha=0.4, ms=3)
-    ax.set_yscale("log")
-    ax.set_xlabel("delay d")
+    plotting.against_delay(ax, cfg.delays, {
+        label: (color, np.stack([final_loss(losses[(task, schedule)][d]) for d in cfg.delays]))
+        for schedule, (label, color) in CONDITIONS.items()}, log=True)
     ax.set_ylabel("final test loss (MSE)")
     ax.set_title(title)
-    ax.legend()
     plotting.panel_label(ax, "CD"[col])
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks per delay, {cfg.epochs} epochs, T = {cfg.steps}, "
              f"E_f = {cfg.floss_epochs} [scale: {scale}]")

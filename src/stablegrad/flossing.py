@@ -5,6 +5,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import torch
 from tqdm import tqdm
 
+from ._validation import check_positive_ints
 from .tangent import LyapunovSpectrum, lyapunov_spectrum, random_orthonormal
 
 __all__ = ["FlossingHistory", "floss", "flossing_loss"]
@@ -79,8 +80,7 @@ def floss(
     basis ``Q0`` (``(R, *batch, N, k)``) defaults to a fresh random draw from ``generator`` each epoch,
     so that the optimiser cannot exploit one particular basis in a short window.
     """
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"floss: epochs must be a positive integer, got {epochs!r}")
+    check_positive_ints("floss", epochs=epochs)
     if not lr > 0:
         raise ValueError(f"floss: lr must be positive, got {lr!r}")
     if optimiser is None:

@@ -3,7 +3,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["PALETTE", "band", "figure", "panel_label", "use_style"]
+__all__ = ["PALETTE", "against_delay", "band", "figure", "panel_label", "runs", "use_style"]
 
 # Colour-blind-safe (Okabe-Ito) order; the papers' blue/orange/green map onto the first three.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -44,3 +44,35 @@ def panel_label(ax, letter: str) -> None:
 def figure(ncols: int, nrows: int = 1, width: float = 3.0, height: float = 2.5):
     """A grid of panels of the given size in inches."""
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+
+
+def runs(ax, x, conditions: dict, *, center="median", log=False):
+    """Per-run curves (thin) and their median or mean (thick) for each condition.
+
+    ``conditions`` maps a label to ``(color, values)`` with ``values`` of shape ``(len(x), runs)``.
+    """
+    for label, (color, values) in conditions.items():
+        values = np.asarray(values)
+        middle = np.median(values, axis=1) if center == "median" else values.mean(axis=1)
+        ax.plot(x, values, color=color, alpha=0.25, lw=0.5)
+        ax.plot(x, middle, color=color, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+
+
+def against_delay(ax, delays, conditions: dict, *, q=(20, 80), log=False):
+    """Mean over runs against the delay, a percentile band and one dot per run, for each condition.
+
+    ``conditions`` maps a label to ``(color, values)`` with ``values`` of shape ``(len(delays), runs)``.
+    """
+    delays = np.asarray(delays)
+    for label, (color, values) in conditions.items():
+        values = np.asarray(values)
+        ax.plot(delays, values.mean(1), color=color, label=label, marker="o", ms=3)
+        ax.fill_between(delays, *np.percentile(values, q, axis=1), color=color, alpha=0.2, lw=0)
+        ax.plot(np.repeat(delays, values.shape[1]), values.ravel(), ".", color=color, alpha=0.4, ms=3)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("delay d")
+    ax.legend()

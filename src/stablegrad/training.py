@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ._validation import check_positive_ints
 from .flossing import FlossingHistory, floss
 from .models import LSTM, EnsembleModule, VanillaRNN
 from .store import cached
@@ -47,10 +48,8 @@ class FlossingSchedule:
         """
         if name not in SCHEDULES:
             raise ValueError(f"FlossingSchedule.named: name must be one of {SCHEDULES}, got {name!r}")
-        for arg, value in (("training_epochs", training_epochs), ("epochs", epochs), ("every", every),
-                           ("episodes", episodes)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"FlossingSchedule.named: {arg} must be a positive integer, got {value!r}")
+        check_positive_ints("FlossingSchedule.named", training_epochs=training_epochs, epochs=epochs, every=every,
+                            episodes=episodes)
         at = {"none": (), "pre": (0,), "during": tuple(range(0, every * episodes, every)),
               "throughout": tuple(range(0, training_epochs, every))}[name]
         return cls(tuple(e for e in at if e < training_epochs), epochs)
@@ -66,8 +65,7 @@ class RecurrentNetwork(EnsembleModule):
     def __init__(self, model: nn.Module, n_out: int = 1, *, readout_std: float = 1.0,
                  generator: Optional[torch.Generator] = None):
         super().__init__()
-        if not isinstance(n_out, int) or isinstance(n_out, bool) or n_out < 1:
-            raise ValueError(f"RecurrentNetwork: n_out must be a positive integer, got {n_out!r}")
+        check_positive_ints("RecurrentNetwork", n_out=n_out)
         self.model = model
         h = model.initial_state(1)
         features = model.hidden(h).shape[-1]
@@ -128,9 +126,7 @@ def clip_per_member(params, max_norm: float) -> None:
 
 
 def _check_train_arguments(network, tasks, epochs, steps, batch, k, schedule, sv_indices, seeds):
-    for name, value in (("epochs", epochs), ("steps", steps), ("batch", batch), ("k", k)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
+    check_positive_ints("train", epochs=epochs, steps=steps, batch=batch, k=k)
     R, S = network.ensemble, network.model.state_size
     if len(tasks) != R:
         raise ValueError(f"train: task must be one task or one per member (R={R}), got {len(tasks)}")
@@ -193,7 +189,7 @@ def train(
         if epoch in schedule.at:
             episode = floss(
                 network.model,
-                lambda _: torch.cat([t.sample(floss_steps, 1, 1, generator=g, **draw).inputs
+                lambda _: torch.cat([t.inputs(floss_steps, 1, 1, generator=g, **draw)
                                      for t, g in zip(tasks, generators)], dim=1),
                 k, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
                 Q0=lambda _: torch.cat([random_orthonormal(1, 1, S, k, generator=g, **draw) for g in generators]),

@@ -20,8 +20,8 @@ from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_sp
 from ..tasks import ContinuousXOR
 from ..training import TrainingRun, run_training
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config", "Fig16Config", "fig01",
-           "fig02", "fig03", "fig03_runs", "fig16", "long_run_spectrum"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config", "Fig04Config",
+           "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig16", "long_run_spectrum"]
 
 
 @dataclass(frozen=True)
@@ -371,16 +371,69 @@ FIG03 = {
 }
 
 
-def fig03_runs(cfg: Fig03Config, seed: int = 0) -> dict:
-    """The training runs behind Fig 3, keyed ``(task, schedule)``; every delay is a block of one ensemble."""
+def _delay_sweep(cfg, ks: dict, schedules: tuple, seed: int, **settings) -> dict:
+    """One :class:`TrainingRun` per ``(task, schedule)`` with all delays of ``cfg`` as blocks of one ensemble.
+
+    ``ks`` maps each task name to its number of flossed exponents; ``cfg`` supplies the shared sizes and
+    ``settings`` any further :class:`TrainingRun` field.
+    """
     delays = tuple(sorted(set(cfg.delays) | {cfg.delay}))
     return {(task, schedule): TrainingRun(task, delays, schedule=schedule, N=cfg.N, ensemble=cfg.networks,
                                           epochs=cfg.epochs, steps=cfg.steps, batch=cfg.batch, k=k,
-                                          floss_epochs=cfg.floss_epochs, seed=seed)
-            for task, k in (("copy", cfg.k_copy), ("xor", cfg.k_xor)) for schedule in ("none", "pre")}
+                                          floss_epochs=cfg.floss_epochs, seed=seed, **settings)
+            for task, k in ks.items() for schedule in schedules}
+
+
+def _records_by_delay(runs: dict, field: str, device, progress) -> dict:
+    """``{key: {delay: (E, networks)}}`` of one per-epoch record of each (cached) training run."""
+    return {key: run.by_delay(getattr(run_training(run, device, progress), field)) for key, run in runs.items()}
+
+
+def fig03_runs(cfg: Fig03Config, seed: int = 0) -> dict:
+    """The training runs behind Fig 3, keyed ``(task, schedule)``."""
+    return _delay_sweep(cfg, {"copy": cfg.k_copy, "xor": cfg.k_xor}, ("none", "pre"), seed)
 
 
 def fig03(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
     """Per-epoch test losses ``{(task, schedule): {delay: (E, networks)}}`` for Fig 3."""
-    runs = fig03_runs(FIG03[scale], seed)
-    return {key: run.by_delay(run_training(run, device, progress).loss) for key, run in runs.items()}
+    return _records_by_delay(fig03_runs(FIG03[scale], seed), "loss", device, progress)
+
+
+@dataclass(frozen=True)
+class Fig04Config:
+    """Fig 4: binary temporal and spatial delayed XOR without flossing, with preflossing, and during training."""
+
+    N: int
+    networks: int  # realisations per delay and condition (the paper: 20 in A, B)
+    epochs: int  # training epochs (the paper: 10^4)
+    steps: int  # sequence length T (the paper: 300)
+    batch: int
+    floss_epochs: int  # flossing epochs per episode, E_f (the paper: 500)
+    k: int  # flossed exponents (the paper: 75)
+    floss_every: int  # epochs between the episodes of flossing during training (the paper: 100)
+    delay: int  # delay of panels A and B (the paper: 70)
+    delays: tuple  # delays of panels C and D (even: the temporal XOR reads x_{t-d/2})
+
+
+FIG04 = {
+    "smoke": Fig04Config(N=12, networks=2, epochs=60, steps=30, batch=4, floss_epochs=5, k=6, floss_every=10,
+                         delay=8, delays=(2, 8)),
+    "book": Fig04Config(N=80, networks=3, epochs=800, steps=100, batch=16, floss_epochs=50, k=75, floss_every=100,
+                        delay=70, delays=(10, 40, 70)),
+    "paper": Fig04Config(N=80, networks=20, epochs=10_000, steps=300, batch=16, floss_epochs=500, k=75,
+                         floss_every=100, delay=70, delays=(10, 20, 30, 40, 50, 60, 70, 80, 90, 100)),
+}
+
+
+def fig04_runs(cfg: Fig04Config, seed: int = 0) -> dict:
+    """The training runs behind Fig 4, keyed ``(task, schedule)``.
+
+    ``"during"`` flosses in five episodes of ``E_f`` epochs, ``floss_every`` epochs apart from epoch 0.
+    """
+    return _delay_sweep(cfg, {"binary_xor": cfg.k, "spatial_xor": cfg.k}, ("none", "pre", "during"), seed,
+                        floss_every=cfg.floss_every)
+
+
+def fig04(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Per-epoch test accuracies ``{(task, schedule): {delay: (E, networks)}}`` for Fig 4."""
+    return _records_by_delay(fig04_runs(FIG04[scale], seed), "accuracy", device, progress)

@@ -4,6 +4,8 @@ import copy
 import torch
 from torch import nn
 
+from .._validation import check_positive_ints
+
 
 class EnsembleModule(nn.Module):
     """An ``nn.Module`` holding ``R`` independent networks along the first dimension of every parameter."""
@@ -25,8 +27,7 @@ class EnsembleModule(nn.Module):
     def repeated(self, times: int):
         """The whole ensemble ``times`` times over, block after block (parameters copied): the same
         networks given several treatments in one tensor program."""
-        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
-            raise ValueError(f"{type(self).__name__}: times must be a positive integer, got {times!r}")
+        check_positive_ints(type(self).__name__, times=times)
         return self._mapped(lambda p: p.repeat(times, *[1] * (p.dim() - 1)))
 
     def _mapped(self, fn):

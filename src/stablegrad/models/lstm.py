@@ -5,6 +5,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
+from .._validation import check_positive_ints
 from ._ensemble import EnsembleModule, broadcast_members, member_matvec
 
 __all__ = ["LSTM"]
@@ -72,9 +73,7 @@ class LSTM(EnsembleModule):
         device=None,
     ):
         super().__init__()
-        for name, value in (("n_hidden", n_hidden), ("n_in", n_in), ("ensemble", ensemble)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"LSTM: {name} must be a positive integer, got {value!r}")
+        check_positive_ints("LSTM", n_hidden=n_hidden, n_in=n_in, ensemble=ensemble)
         dtype = dtype or torch.get_default_dtype()
         R, N = ensemble, n_hidden
         gains = _gate_scales(g, R, "g", dtype)[..., None, None]

@@ -5,6 +5,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
+from .._validation import check_positive_ints
 from ._ensemble import EnsembleModule, broadcast_members, member_matvec
 
 __all__ = ["VanillaRNN"]
@@ -51,9 +52,7 @@ class VanillaRNN(EnsembleModule):
         device=None,
     ):
         super().__init__()
-        for name, value in (("n_hidden", n_hidden), ("n_in", n_in), ("ensemble", ensemble)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"VanillaRNN: {name} must be a positive integer, got {value!r}")
+        check_positive_ints("VanillaRNN", n_hidden=n_hidden, n_in=n_in, ensemble=ensemble)
         if nonlinearity not in _PHI:
             raise ValueError(f"VanillaRNN: nonlinearity must be one of {sorted(_PHI)}, got {nonlinearity!r}")
         if init not in ("gaussian", "orthogonal"):

@@ -12,6 +12,7 @@ from typing import Callable, Optional, Protocol, runtime_checkable
 import torch
 from torch.autograd import forward_ad
 
+from .._validation import check_positive_ints
 from .qr import qr_positive
 
 __all__ = ["LyapunovSpectrum", "System", "lyapunov_spectrum", "random_orthonormal", "tangent_map"]
@@ -110,8 +111,7 @@ def _check_arguments(system, h0, inputs, steps, k, t_ons, transient):
             )
         total = inputs.shape[0]
     else:
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-            raise ValueError(f"lyapunov_spectrum: steps must be a positive integer, got {steps!r}")
+        check_positive_ints("lyapunov_spectrum", steps=steps)
         total = steps
     N = h0.shape[-1]
     k = N if k is None else k

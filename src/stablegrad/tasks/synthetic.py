@@ -17,6 +17,8 @@ from typing import ClassVar, Optional
 import torch
 import torch.nn.functional as F
 
+from .._validation import check_positive_ints
+
 __all__ = ["BinaryXOR", "ContinuousXOR", "DelayedCopy", "SpatialXOR", "TaskBatch"]
 
 
@@ -35,10 +37,6 @@ class TaskBatch:
     mask: torch.Tensor
 
 
-def _check_positive_int(owner: str, name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-
 
 @dataclass(frozen=True)
 class _StreamTask:
@@ -55,7 +53,7 @@ class _StreamTask:
     classification: ClassVar[bool] = False
 
     def __post_init__(self):
-        _check_positive_int(self._name, "delay", self.delay)
+        check_positive_ints(self._name, delay=self.delay)
 
     @property
     def _name(self) -> str:
@@ -90,6 +88,29 @@ class _StreamTask:
         y[self.delay :] = self._rule(*(inputs[self.delay - lag : T - lag] for lag in self.lags))
         return y
 
+    def inputs(
+        self,
+        steps: int,
+        ensemble: int = 1,
+        batch: int = 1,
+        *,
+        generator: Optional[torch.Generator] = None,
+        device=None,
+        dtype: torch.dtype = torch.float32,
+    ) -> torch.Tensor:
+        """Draw ``ensemble x batch`` independent input streams ``(steps, ensemble, batch, n_in)``.
+
+        Any length will do (flossing windows may be shorter than the delay). The draw happens on
+        ``generator``'s device (the CPU by default) and is then moved to ``device``, so a CPU generator
+        seeds identical data on any device.
+        """
+        check_positive_ints(self._name, steps=steps, ensemble=ensemble, batch=batch)
+        source = generator.device if generator is not None else "cpu"
+        x = torch.rand(steps, ensemble, batch, self.n_in, generator=generator, device=source, dtype=dtype)
+        if self.classification:
+            x = (x < 0.5).to(dtype)
+        return x.to(device)
+
     def sample(
         self,
         steps: int,
@@ -100,23 +121,14 @@ class _StreamTask:
         device=None,
         dtype: torch.dtype = torch.float32,
     ) -> TaskBatch:
-        """Draw ``ensemble x batch`` independent streams of ``steps`` steps.
-
-        The draw happens on ``generator``'s device (the CPU by default) and is then moved to
-        ``device``, so a CPU generator seeds identical data on any device.
-        """
-        for name, value in (("steps", steps), ("ensemble", ensemble), ("batch", batch)):
-            _check_positive_int(self._name, name, value)
+        """Input streams as :meth:`inputs` draws them, with their targets; ``steps`` must exceed the delay."""
+        check_positive_ints(self._name, steps=steps)
         if steps <= self.delay:
             raise ValueError(
                 f"{self._name}: delay={self.delay} leaves no defined target in steps={steps}; "
                 "steps must exceed delay"
             )
-        source = generator.device if generator is not None else "cpu"
-        x = torch.rand(steps, ensemble, batch, self.n_in, generator=generator, device=source, dtype=dtype)
-        if self.classification:
-            x = (x < 0.5).to(dtype)
-        x = x.to(device)
+        x = self.inputs(steps, ensemble, batch, generator=generator, device=device, dtype=dtype)
         return TaskBatch(x, self.targets(x), torch.arange(steps, device=x.device) >= self.delay)
 
     def _defined(self, outputs: torch.Tensor, batch: TaskBatch):
