@@ -21,7 +21,8 @@ from ..tasks import ContinuousXOR
 from ..training import TrainingRun, run_training
 
 __all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config", "Fig04Config",
-           "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig16", "long_run_spectrum"]
+           "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig08_09",
+           "fig10_11", "fig16", "long_run_spectrum"]
 
 
 @dataclass(frozen=True)
@@ -429,11 +430,51 @@ def fig04_runs(cfg: Fig04Config, seed: int = 0) -> dict:
     """The training runs behind Fig 4, keyed ``(task, schedule)``.
 
     ``"during"`` flosses in five episodes of ``E_f`` epochs, ``floss_every`` epochs apart from epoch 0.
+    The runs also record |dL/dh0| and the singular values 1, 20, 40 of dL/dW for Figs 8-11.
     """
     return _delay_sweep(cfg, {"binary_xor": cfg.k, "spatial_xor": cfg.k}, ("none", "pre", "during"), seed,
-                        floss_every=cfg.floss_every)
+                        floss_every=cfg.floss_every, sv_indices=(1, 20, 40) if cfg.N >= 40 else (1, cfg.N // 2, cfg.N))
 
 
 def fig04(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
     """Per-epoch test accuracies ``{(task, schedule): {delay: (E, networks)}}`` for Fig 4."""
     return _records_by_delay(fig04_runs(FIG04[scale], seed), "accuracy", device, progress)
+
+
+def _fig04_temporal_xor(scale, seed, device, progress, fields) -> dict:
+    """Per-epoch records of the Fig 4 temporal-XOR networks at the delay of panel A, without flossing and
+    flossed during training: ``{field: {schedule: (E, networks, ...)}}`` plus ``delay``, ``episodes``
+    (the epochs before which the flossed networks ran a flossing episode) and ``sv_indices``.
+
+    Only loads (or, if absent, trains) the Fig 4 runs. Both schedules build their ensemble from the same
+    seed, so column ``r`` of ``"none"`` starts from the same weights as column ``r`` of ``"during"`` (its
+    unflossed twin; the data differ, because flossing draws its windows from the members' generators).
+    """
+    cfg = FIG04[scale]
+    runs = fig04_runs(cfg, seed)
+    runs = {schedule: runs[("binary_xor", schedule)] for schedule in ("none", "during")}
+    out = {field: {schedule: records[cfg.delay]
+                   for schedule, records in _records_by_delay(runs, field, device, progress).items()}
+           for field in fields}
+    flossed = run_training(runs["during"], device, progress)
+    return {**out, "delay": cfg.delay, "episodes": tuple(sorted(flossed.flossing)), "sv_indices": flossed.sv_indices}
+
+
+def fig08_09(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """|dL/dh0| and test accuracy over training for Figs 8 and 9, from the Fig 4 temporal-XOR runs.
+
+    Returns ``grad_h0`` and ``accuracy`` as ``{"none" | "during": (E, networks)}`` at the Fig 4 delay
+    ``delay``, and ``episodes``, the epochs before which the ``"during"`` networks were flossed.
+    """
+    return _fig04_temporal_xor(scale, seed, device, progress, ("grad_h0", "accuracy"))
+
+
+def fig10_11(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Singular values of dL/dW and test accuracy over training for Figs 10 and 11 (Fig 4 temporal-XOR runs).
+
+    Returns ``singular_values`` ``{"none" | "during": (E, networks, len(sv_indices))}`` (the 1-based
+    indices in ``sv_indices``), ``accuracy`` ``{schedule: (E, networks)}``, ``delay`` and ``episodes``.
+    """
+    out = _fig04_temporal_xor(scale, seed, device, progress, ("grad_W_singular_values", "accuracy"))
+    out["singular_values"] = out.pop("grad_W_singular_values")
+    return out
