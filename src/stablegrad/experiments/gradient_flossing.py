@@ -20,9 +20,9 @@ from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_sp
 from ..tasks import ContinuousXOR
 from ..training import TrainingRun, run_training
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config", "Fig04Config",
-           "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig08_09",
-           "fig10_11", "fig16", "long_run_spectrum"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG12", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config",
+           "Fig04Config", "Fig12Config", "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs",
+           "fig08_09", "fig10_11", "fig12", "fig16", "long_run_spectrum"]
 
 
 @dataclass(frozen=True)
@@ -478,3 +478,46 @@ def fig10_11(scale: str = "book", seed: int = 0, device: str = "cpu", progress: 
     out = _fig04_temporal_xor(scale, seed, device, progress, ("grad_W_singular_values", "accuracy"))
     out["singular_values"] = out.pop("grad_W_singular_values")
     return out
+
+
+@dataclass(frozen=True)
+class Fig12Config:
+    """Fig 12: binary temporal XOR with flossing throughout training (an episode every ``floss_every`` epochs)."""
+
+    N: int
+    networks: int
+    epochs: int  # training epochs (the paper: 10^4)
+    steps: int  # sequence length T (the paper: 300)
+    batch: int
+    floss_epochs: int  # flossing epochs per episode, E_f (the paper: 500)
+    k: int  # flossed exponents (the paper: 75)
+    floss_every: int  # epochs between episodes (the paper: 100)
+    delay: int  # the paper: 70
+
+    @property
+    def delays(self) -> tuple:
+        return (self.delay,)
+
+
+FIG12 = {
+    "smoke": Fig12Config(N=12, networks=2, epochs=60, steps=30, batch=4, floss_epochs=5, k=6, floss_every=10,
+                         delay=4),
+    "book": Fig12Config(N=80, networks=5, epochs=800, steps=100, batch=16, floss_epochs=50, k=75, floss_every=100,
+                        delay=10),
+    "paper": Fig12Config(N=80, networks=5, epochs=10_000, steps=300, batch=16, floss_epochs=500, k=75,
+                         floss_every=100, delay=70),
+}
+
+
+def fig12(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Per-epoch ``accuracy``, ``loss`` and ``grad_h0`` ``{schedule: (E, networks)}`` for Fig 12, with the
+    flossing epochs of the ``"throughout"`` schedule as ``episodes``."""
+    cfg = FIG12[scale]
+    runs = {schedule: run for (_, schedule), run in
+            _delay_sweep(cfg, {"binary_xor": cfg.k}, ("none", "during", "throughout"), seed,
+                         floss_every=cfg.floss_every).items()}
+    out = {field: {schedule: records[cfg.delay] for schedule, records in
+                   _records_by_delay(runs, field, device, progress).items()}
+           for field in ("accuracy", "loss", "grad_h0")}
+    episodes = tuple(sorted(run_training(runs["throughout"], device, progress).flossing))
+    return {**out, "episodes": episodes}
