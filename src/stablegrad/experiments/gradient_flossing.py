@@ -5,6 +5,7 @@ results cache) the experiment, and returns plain tensors for the notebook to plo
 """
 import copy
 import math
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -17,12 +18,13 @@ from ..models import VanillaRNN
 from ..store import cached
 from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_spectrum,
                        random_orthonormal)
-from ..tasks import ContinuousXOR
-from ..training import TrainingRun, run_training
+from ..tasks import BinaryXOR, ContinuousXOR
+from ..training import TrainingRun, build_network, run_training, train
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG12", "FIG16", "Fig01Config", "Fig02Config", "Fig03Config",
-           "Fig04Config", "Fig12Config", "Fig16Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs",
-           "fig08_09", "fig10_11", "fig12", "fig16", "long_run_spectrum"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG12", "FIG16", "TABLE01", "Fig01Config", "Fig02Config",
+           "Fig03Config", "Fig04Config", "Fig12Config", "Fig16Config", "Table01Config", "fig01", "fig02", "fig03",
+           "fig03_runs", "fig04", "fig04_runs", "fig08_09", "fig10_11", "fig12", "fig16", "long_run_spectrum",
+           "table01"]
 
 
 @dataclass(frozen=True)
@@ -521,3 +523,75 @@ def fig12(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
            for field in ("accuracy", "loss", "grad_h0")}
     episodes = tuple(sorted(run_training(runs["throughout"], device, progress).flossing))
     return {**out, "episodes": episodes}
+
+
+@dataclass(frozen=True)
+class Table01Config:
+    """Table 1: measured cost of a training epoch and of a flossing epoch against N, b, k and t_ONS."""
+
+    Ns: tuple  # network sizes (b, T, k fixed at their base values)
+    batches: tuple  # batch sizes b (training)
+    ks: tuple  # flossed exponents k (flossing, at N = base_N)
+    t_onss: tuple  # reorthonormalisation intervals (flossing, k = base_k)
+    base_N: int
+    base_k: int
+    steps: int  # T of a training epoch and T_f of a flossing epoch
+    repeats: int  # timings per point (the median is kept)
+
+
+TABLE01 = {
+    "smoke": Table01Config(Ns=(8, 16), batches=(1, 4), ks=(1, 4), t_onss=(1, 2), base_N=16, base_k=4, steps=20,
+                           repeats=1),
+    "book": Table01Config(Ns=(64, 256, 1024), batches=(1, 16, 256), ks=(4, 16, 64, 256), t_onss=(1, 2, 5, 10),
+                          base_N=256, base_k=64, steps=200, repeats=3),
+    "paper": Table01Config(Ns=(32, 64, 128, 256, 512), batches=(1, 4, 16, 64, 256), ks=(4, 16, 64, 128, 256),
+                           t_onss=(1, 2, 5, 10, 20), base_N=256, base_k=128, steps=300, repeats=5),
+}
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Seconds per training epoch (one network: forward, backward, Adam) against N and b, and per flossing
+    epoch (batch 1) against N, k and t_ONS, on this machine. ``{sweep: {value: seconds}}``."""
+    cfg = TABLE01[scale]
+
+    def network(N):
+        return build_network(TrainingRun("binary_xor", (2,), N=N, ensemble=1, seed=seed), device)
+
+    def training_epoch(N, batch):
+        net = network(N)
+        return lambda: train(net, BinaryXOR(2), epochs=1, steps=cfg.steps, batch=batch, progress=False)
+
+    def flossing_epoch(N, k, t_ons, steps=cfg.steps, transient=0):
+        model = network(N).model
+        x = torch.randn(steps, 1, 1, 1, device=device)
+        return lambda: floss(model, x, k=k, epochs=1, t_ons=t_ons, transient=transient, progress=False)
+
+    def compute():
+        points = [("train_N", N, training_epoch(N, 16)) for N in cfg.Ns]
+        points += [("train_b", b, training_epoch(cfg.base_N, b)) for b in cfg.batches]
+        points += [("floss_N", N, flossing_epoch(N, cfg.Ns[0], 1)) for N in cfg.Ns]  # k fixed: the smallest N
+        points += [("floss_k", k, flossing_epoch(cfg.base_N, k, 1)) for k in cfg.ks]
+        points += [("floss_t_ons", t, flossing_epoch(cfg.base_N, cfg.base_k, t)) for t in cfg.t_onss]
+        out = {}
+        for sweep, value, fn in tqdm(points, desc="timing", disable=not progress):
+            out.setdefault(sweep, {})[value] = _median_seconds(fn, cfg.repeats)
+        # the paper's protocol: 500 preflossing epochs (k = 75, windows of 55 steps) against 10^4 training
+        # epochs (N = 80, b = 16, T = 300), one network
+        net = network(80)
+        train_epoch = _median_seconds(lambda: train(net, BinaryXOR(2), epochs=1, steps=300, batch=16, progress=False),
+                                      cfg.repeats)
+        floss_epoch = _median_seconds(flossing_epoch(80, 75, 1, steps=55, transient=16), cfg.repeats)
+        return {"seconds": out, "threads": torch.get_num_threads(),
+                "preflossing_share": 500 * floss_epoch / (10_000 * train_epoch)}
+
+    return cached("gradient_flossing/table01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
