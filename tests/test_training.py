@@ -3,8 +3,8 @@ import torch
 
 from stablegrad.models import LSTM, VanillaRNN
 from stablegrad.tasks import BinaryXOR, DelayedCopy, SpatialXOR
-from stablegrad.training import (FlossingSchedule, RecurrentNetwork, TrainingRun, clip_per_member, run_training,
-                                 train)
+from stablegrad.training import (FlossingSchedule, RecurrentNetwork, TrainingRun, build_network, clip_per_member,
+                                 run_training, train)
 
 F64 = torch.float64
 
@@ -120,3 +120,23 @@ def test_flossing_windows_may_be_shorter_than_the_delay():
     history = train(network(N=6), BinaryXOR(12), epochs=2, steps=20, batch=2, k=2, floss_steps=8,
                     floss_transient=2, schedule=FlossingSchedule((0,), 2), progress=False)
     assert history.flossing[0].exponents.shape == (2, 3, 1, 2)
+
+
+def test_k_sweep_in_one_ensemble_equals_separate_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("STABLEGRAD_RESULTS", str(tmp_path))
+    swept = TrainingRun("binary_xor", delays=(2, 4), k=(1, 4), schedule="pre", ensemble=1, N=6, epochs=3, steps=10,
+                        batch=2, floss_epochs=2, floss_steps=8, floss_transient=2)
+    assert swept.blocks == [(2, 1), (2, 4), (4, 1), (4, 4)]
+    ensemble = build_network(swept).double()
+    kwargs = dict(epochs=3, steps=10, batch=2, floss_steps=8, floss_transient=2, schedule=FlossingSchedule((0,), 2),
+                  progress=False)
+    singles = [ensemble.member(i) for i in range(4)]
+    together = train(ensemble, [BinaryXOR(d) for d, _ in swept.blocks], k=[k for _, k in swept.blocks],
+                     seeds=range(4), **kwargs)
+    for i, ((d, k), single) in enumerate(zip(swept.blocks, singles)):
+        alone = train(single, BinaryXOR(d), k=k, seeds=[i], **kwargs)
+        assert torch.allclose(together.loss[:, i], alone.loss[:, 0], atol=1e-10), (d, k)
+        assert torch.allclose(together.flossing[0].loss[:, i], alone.flossing[0].loss[:, 0], atol=1e-10)
+    assert set(swept.by_block(together.loss)) == set(swept.blocks)
+    with pytest.raises(ValueError, match="use by_block"):
+        swept.by_delay(together.loss)

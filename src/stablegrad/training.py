@@ -11,7 +11,7 @@ norms clipped per parameter array (0.03) before Adam(1e-3), and a separate floss
 is kept across flossing episodes, flossing the recurrent model's parameters on batch-1 windows.
 """
 from dataclasses import asdict, dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from ._validation import check_positive_ints
 from .flossing import FlossingHistory, floss
 from .models import LSTM, EnsembleModule, VanillaRNN
 from .store import cached
-from .tangent import random_orthonormal
+from .tangent import qr_positive, random_orthonormal
 from .tasks import make_task
 
 __all__ = ["MODELS", "SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "TrainingRun",
@@ -125,16 +125,20 @@ def clip_per_member(params, max_norm: float) -> None:
             p.grad.mul_(scale.view(-1, *[1] * (p.dim() - 1)))
 
 
-def _check_train_arguments(network, tasks, epochs, steps, batch, k, schedule, sv_indices, seeds):
-    check_positive_ints("train", epochs=epochs, steps=steps, batch=batch, k=k)
+def _check_train_arguments(network, tasks, epochs, steps, batch, ks, schedule, sv_indices, seeds):
+    check_positive_ints("train", epochs=epochs, steps=steps, batch=batch)
+    for k in ks:
+        check_positive_ints("train", k=k)
     R, S = network.ensemble, network.model.state_size
+    if len(ks) != R:
+        raise ValueError(f"train: k must be one number or one per member (R={R}), got {len(ks)}")
     if len(tasks) != R:
         raise ValueError(f"train: task must be one task or one per member (R={R}), got {len(tasks)}")
     kinds = {(type(t).n_in, type(t).n_out, type(t).classification) for t in tasks}
     if len(kinds) > 1:
         raise ValueError("train: the tasks of one ensemble must share n_in, n_out and the kind of loss")
-    if schedule.at and k > S:
-        raise ValueError(f"train: k must be at most the state size {S}, got {k}")
+    if schedule.at and max(ks) > S:
+        raise ValueError(f"train: k must be at most the state size {S}, got {max(ks)}")
     W = network.model.W
     if any(not 1 <= i <= min(W.shape[-2:]) for i in sv_indices):
         raise ValueError(f"train: sv_indices must lie in [1, {min(W.shape[-2:])}], got {sv_indices}")
@@ -152,7 +156,7 @@ def train(
     lr: float = 1e-3,
     clip: Optional[float] = 0.03,
     schedule: FlossingSchedule = FlossingSchedule(),
-    k: int = 75,
+    k: Union[int, Sequence[int]] = 75,
     floss_steps: int = 55,
     floss_transient: int = 16,
     floss_lr: float = 1e-3,
@@ -166,17 +170,30 @@ def train(
     sweep over delays runs as one ensemble). Each epoch draws a fresh batch of ``batch`` streams of
     ``steps`` steps per member; each flossing step draws a batch-1 window of ``floss_steps`` steps
     (the first ``floss_transient`` not accumulated) and a fresh tangent basis. ``seeds[r]`` (default
-    ``r``) seeds member ``r``'s draws.
+    ``r``) seeds member ``r``'s draws. ``k`` is one number of flossed exponents or one per member; a
+    member flossing fewer than the most draws its own k tangent directions as it would alone and the
+    rest from a separate stream, so that it follows exactly its stand-alone trajectory.
     """
     R = network.ensemble
     tasks = list(task) if isinstance(task, (list, tuple)) else [task] * R
     seeds = list(range(R)) if seeds is None else list(seeds)
+    ks = list(k) if isinstance(k, (list, tuple)) else [k] * R
     sv_indices = tuple(sv_indices)
-    _check_train_arguments(network, tasks, epochs, steps, batch, k, schedule, sv_indices, seeds)
+    _check_train_arguments(network, tasks, epochs, steps, batch, ks, schedule, sv_indices, seeds)
     h0 = network.h0
     generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    fillers = [torch.Generator().manual_seed(int(s) + 2**40) for s in seeds]
     draw = dict(device=h0.device, dtype=h0.dtype)
     S = network.model.state_size
+
+    def basis(g, filler, k_r):
+        """The member's own k_r random directions, completed to max(ks) from a separate stream."""
+        Q = random_orthonormal(1, 1, S, k_r, generator=g, **draw)
+        if k_r == max(ks):
+            return Q
+        rest = torch.randn(1, 1, S, max(ks) - k_r, generator=filler, dtype=Q.dtype).to(Q.device)
+        return qr_positive(torch.cat([Q, rest], dim=-1))[0]
+
     classification = tasks[0].classification
 
     optimiser = torch.optim.Adam(network.parameters(), lr=lr)
@@ -191,8 +208,8 @@ def train(
                 network.model,
                 lambda _: torch.cat([t.inputs(floss_steps, 1, 1, generator=g, **draw)
                                      for t, g in zip(tasks, generators)], dim=1),
-                k, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
-                Q0=lambda _: torch.cat([random_orthonormal(1, 1, S, k, generator=g, **draw) for g in generators]),
+                ks, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
+                Q0=lambda _: torch.cat([basis(g, f, k_r) for g, f, k_r in zip(generators, fillers, ks)]),
                 progress=False,
             )
             flossing[epoch] = FlossingHistory(episode.exponents.cpu(), episode.loss.cpu())
@@ -234,8 +251,9 @@ MODELS = ("tanh", "relu", "lstm")
 class TrainingRun:
     """Everything that determines one ensemble training run; the results cache is keyed by it.
 
-    The ensemble holds ``ensemble`` networks for each delay in ``delays`` (delay-major order), so a
-    sweep over delays is one tensor program; see :meth:`by_delay`.
+    The ensemble holds ``ensemble`` networks for each delay in ``delays`` and, when ``k`` is a tuple, for
+    each number of flossed exponents in it (delay-major, then k), so a sweep is one tensor program; see
+    :meth:`by_block` and :meth:`by_delay`.
 
     Defaults are the gradient-flossing paper's (N = 80, b = 16, T = 300, E = 10^4, E_f = 500, k = 75,
     g = 1) and the authors' code's (clip 0.03, Adam 1e-3, flossing windows of 55 steps, 16 transient).
@@ -256,7 +274,7 @@ class TrainingRun:
     batch: int = 16
     lr: float = 1e-3
     clip: Optional[float] = 0.03
-    k: int = 75
+    k: Union[int, tuple] = 75
     floss_epochs: int = 500
     floss_every: int = 100
     floss_episodes: int = 5
@@ -266,12 +284,23 @@ class TrainingRun:
     seed: int = 0
 
     @property
+    def blocks(self) -> list:
+        """The ``(delay, k)`` of each block of ``ensemble`` members, in member order."""
+        return [(d, k) for d in self.delays for k in (self.k if isinstance(self.k, tuple) else (self.k,))]
+
+    @property
     def members(self) -> int:
-        return len(self.delays) * self.ensemble
+        return len(self.blocks) * self.ensemble
+
+    def by_block(self, values: torch.Tensor) -> dict:
+        """Split per-member records ``(..., members, ...)`` (member dim 1) into ``{(delay, k): (..., ensemble, ...)}``."""
+        return dict(zip(self.blocks, values.split(self.ensemble, dim=1)))
 
     def by_delay(self, values: torch.Tensor) -> dict:
-        """Split per-member records ``(..., members, ...)`` (member dim 1) into ``{delay: (..., ensemble, ...)}``."""
-        return dict(zip(self.delays, values.split(self.ensemble, dim=1)))
+        """Split per-member records into ``{delay: (..., ensemble, ...)}`` (runs with one ``k``)."""
+        if isinstance(self.k, tuple):
+            raise ValueError("TrainingRun.by_delay: this run sweeps k; use by_block")
+        return {d: v for (d, _), v in self.by_block(values).items()}
 
 
 def build_network(run: TrainingRun, device="cpu") -> RecurrentNetwork:
@@ -297,9 +326,10 @@ def run_training(run: TrainingRun, device="cpu", progress: bool = True) -> Train
     def compute():
         schedule = FlossingSchedule.named(run.schedule, run.epochs, epochs=run.floss_epochs,
                                           every=run.floss_every, episodes=run.floss_episodes)
-        tasks = [make_task(run.task, d) for d in run.delays for _ in range(run.ensemble)]
+        tasks = [make_task(run.task, d) for d, _ in run.blocks for _ in range(run.ensemble)]
+        ks = [k for _, k in run.blocks for _ in range(run.ensemble)]
         return train(build_network(run, device), tasks, epochs=run.epochs,
-                     steps=run.steps, batch=run.batch, lr=run.lr, clip=run.clip, schedule=schedule, k=run.k,
+                     steps=run.steps, batch=run.batch, lr=run.lr, clip=run.clip, schedule=schedule, k=ks,
                      floss_steps=run.floss_steps, floss_transient=run.floss_transient,
                      sv_indices=run.sv_indices, seeds=[1000 * run.seed + r for r in range(run.members)],
                      progress=progress)

@@ -21,10 +21,10 @@ from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_sp
 from ..tasks import BinaryXOR, ContinuousXOR
 from ..training import TrainingRun, build_network, run_training, train
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG12", "FIG16", "TABLE01", "Fig01Config", "Fig02Config",
-           "Fig03Config", "Fig04Config", "Fig12Config", "Fig16Config", "Table01Config", "fig01", "fig02", "fig03",
-           "fig03_runs", "fig04", "fig04_runs", "fig08_09", "fig10_11", "fig12", "fig16", "long_run_spectrum",
-           "table01"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG12", "FIG16", "TABLE01", "Fig01Config", "Fig02Config",
+           "Fig03Config", "Fig04Config", "Fig05Config", "Fig12Config", "Fig16Config", "Table01Config", "fig01",
+           "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig05", "fig08_09", "fig10_11", "fig12", "fig16",
+           "long_run_spectrum", "table01"]
 
 
 @dataclass(frozen=True)
@@ -595,3 +595,41 @@ def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: b
                 "preflossing_share": 500 * floss_epoch / (10_000 * train_epoch)}
 
     return cached("gradient_flossing/table01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
+
+
+@dataclass(frozen=True)
+class Fig05Config:
+    """Figs 5 and 7: binary temporal XOR across delays d and numbers of flossed exponents k."""
+
+    N: int
+    networks: int  # realisations per (d, k)
+    epochs: int  # training epochs (the paper: 10^4)
+    steps: int  # sequence length T (the paper: 300)
+    batch: int
+    floss_epochs: int  # flossing epochs per episode, E_f (the paper: 500)
+    floss_every: int  # epochs between the episodes of flossing during training (the paper: 100)
+    ks: tuple  # numbers of flossed exponents
+    delays: tuple  # delays d (even)
+
+
+FIG05 = {
+    "smoke": Fig05Config(N=12, networks=1, epochs=40, steps=30, batch=4, floss_epochs=3, floss_every=10, ks=(1, 6),
+                         delays=(2, 6)),
+    "book": Fig05Config(N=80, networks=2, epochs=800, steps=100, batch=16, floss_epochs=50, floss_every=100,
+                        ks=(1, 5, 20, 75), delays=(10, 20, 40)),
+    "paper": Fig05Config(N=80, networks=5, epochs=10_000, steps=300, batch=16, floss_epochs=500, floss_every=100,
+                         ks=(1, 5, 10, 20, 40, 60, 75, 80), delays=(10, 20, 30, 40, 50, 60, 70, 80, 90, 100)),
+}
+
+
+def fig05(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Per-epoch test accuracy ``{schedule: {(d, k): (E, networks)}}`` for flossing during training (Fig 5,
+    Fig 7A-C) and preflossing only (Fig 7D); every (d, k) is a block of one ensemble per schedule."""
+    cfg = FIG05[scale]
+    out = {}
+    for schedule in ("during", "pre"):
+        run = TrainingRun("binary_xor", cfg.delays, schedule=schedule, N=cfg.N, ensemble=cfg.networks,
+                          epochs=cfg.epochs, steps=cfg.steps, batch=cfg.batch, k=tuple(cfg.ks),
+                          floss_epochs=cfg.floss_epochs, floss_every=cfg.floss_every, seed=seed)
+        out[schedule] = run.by_block(run_training(run, device, progress).accuracy)
+    return out
