@@ -58,6 +58,7 @@ ax = axes[0, 0]
 plotting.against_delay(ax, delays, {f"k = {k}": (colors[i], np.stack([final["during"][(d, k)] for d in delays]))
                                     for i, k in enumerate(ks)}, q=(25, 75))
 ax.set_ylabel("final test accuracy")
+ax.legend(loc="lower left", fontsize=7)
 ax.set_title("A (Fig 5A): during training")
 ax = axes[0, 1]
 for i, d in enumerate(delays):
@@ -69,7 +70,7 @@ ax.set_xticks(ks, [str(k) for k in ks])
 ax.set_xticks([], minor=True)
 ax.set_xlabel("flossed exponents k")
 ax.set_title("B (Fig 5B): during training")
-ax.legend()
+ax.legend(loc="lower right", fontsize=7)
 for ax, schedule, title in ((axes[0, 2], "during", "C (Fig 7C): during training"),
                             (axes[0, 3], "pre", "D (Fig 7D): preflossing only")):
     plane = np.array([[np.median(final[schedule][(d, k)]) for d in delays] for k in ks])
