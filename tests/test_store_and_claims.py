@@ -73,3 +73,10 @@ def test_scorecard_rejects_bad_arguments(results, kwargs, match):
 def test_record_rejects_unknown_verdict(results):
     with pytest.raises(ValueError, match="verdict must be one of"):
         claims.Scorecard("exodus/fig", "book").record("1", "c", paper="", ours="", verdict="yes")
+
+
+@pytest.mark.parametrize("reproduced, partly, expected", [
+    (True, False, "reproduced"), (True, True, "reproduced"), (False, True, "partly"), (False, False, "not reproduced"),
+])
+def test_verdict_from_the_two_criteria(reproduced, partly, expected):
+    assert claims.verdict(reproduced, partly=partly) == expected

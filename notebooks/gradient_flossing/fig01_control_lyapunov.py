@@ -116,8 +116,7 @@ card.record(
     "1B", f"λ1 approaches the targets {cfg.targets} within {last} epochs of flossing (B = 1)",
     paper="all targets approached within < 100 epochs",
     ours=", ".join(f"{t:g}: {e:.3f}" for t, e in errors.items()) + " (median |λ1 − target|)",
-    verdict="reproduced" if max(errors.values()) < 0.1 else
-            ("partly" if any(e < 0.1 for e in errors.values()) else "not reproduced"),
+    verdict=claims.verdict(max(errors.values()) < 0.1, partly=any(e < 0.1 for e in errors.values())),
 )
 
 ratios = {k: float(np.median(result["loss"][k][:10].numpy()) / np.median(result["loss"][k][-10:].numpy()))
@@ -127,7 +126,7 @@ card.record(
     "1C", f"flossing lowers the mean squared exponents for k = {cfg.ks}",
     paper="loss decreases over epochs for every k",
     ours=", ".join(f"k={k}: {r:.0f}×" for k, r in ratios.items()) + " lower",
-    verdict="reproduced" if min(ratios.values()) >= 10 else ("partly" if min(ratios.values()) > 1 else "not reproduced"),
+    verdict=claims.verdict(min(ratios.values()) >= 10, partly=min(ratios.values()) > 1),
 )
 
 largest = {k: float(np.median(result["after"][k][:, :k].abs().amax(1).numpy())) for k in cfg.ks}
@@ -136,7 +135,6 @@ card.record(
     "1D", "after flossing, the k flossed exponents are close to zero in an independent long run",
     paper="k exponents near zero; the others vary between networks",
     ours=", ".join(f"k={k}: {v:.3f}" for k, v in largest.items()) + " (median max |λ_i|, i ≤ k)",
-    verdict="reproduced" if max(largest.values()) < 0.1 else
-            ("partly" if any(v < 0.1 for v in largest.values()) else "not reproduced"),
+    verdict=claims.verdict(max(largest.values()) < 0.1, partly=any(v < 0.1 for v in largest.values())),
 )
 card

@@ -219,8 +219,7 @@ card.record(
     paper="exponential divergence with the number of steps (no rate given)",
     ours=f"log10 κ2 linear in t − τ over {int(hA[use].min())}–{int(hA[use].max())} steps: slope "
          f"{np.median(slopes):.3f} decades/step (eq. 10: {theory_slope:.3f}), R² ≥ {r2.min():.3f}",
-    verdict="reproduced" if (slopes > 0).all() and (r2 >= 0.95).all() else
-            ("partly" if (slopes > 0).all() else "not reproduced"),
+    verdict=claims.verdict((slopes > 0).all() and (r2 >= 0.95).all(), partly=(slopes > 0).all()),
 )
 
 # A: flossing lowers kappa by a factor that grows with the horizon
@@ -235,8 +234,7 @@ card.record(
     paper="reduction by a factor growing exponentially with time",
     ours=f"ratio {rho[0]:.3g} at t − τ = {int(h_rho[0])}, {rho[-1]:.3g} at {int(h_rho[-1])}; "
          f"> 1 at {int((rho > 1).sum())}/{len(rho)} horizons",
-    verdict="reproduced" if (rho > 1).all() and rho[-1] >= 10 * rho[0] else
-            ("partly" if rho[-1] > 1 else "not reproduced"),
+    verdict=claims.verdict((rho > 1).all() and rho[-1] >= 10 * rho[0], partly=rho[-1] > 1),
 )
 
 # A-C: eq. 10 against the simulation
@@ -252,7 +250,7 @@ card.record(
     paper="good match (Fig 2A, C); no number given",
     ours=f"median |Δlog10 κ2| = {delta:.2f} decades over {pick.sum()} points spanning {span:.0f} decades "
          f"({100 * delta / span:.1f} %); simulation higher by a median {bias:.2f} decades",
-    verdict="reproduced" if delta <= 0.1 * span else ("partly" if delta <= 0.25 * span else "not reproduced"),
+    verdict=claims.verdict(delta <= 0.1 * span, partly=delta <= 0.25 * span),
     note=f"k ∈ {{0, {', '.join(map(str, cfg.ks))}}}, horizons 10–{cfg.t_B}",
 )
 
@@ -268,7 +266,7 @@ card.record(
           f"(t − τ = {cfg.t_B})",
     paper="more tangent directions available after flossing",
     ours=f"{n_before:g} before, {n_after:g} after flossing (simulated m grid, median over networks)",
-    verdict="reproduced" if n_after > n_before else ("partly" if n_after == n_before else "not reproduced"),
+    verdict=claims.verdict(n_after > n_before, partly=n_after == n_before),
     note="" if scale == "smoke" else f"t_B = {cfg.t_B}, chosen after a first look at the book-scale exponents",
 )
 card

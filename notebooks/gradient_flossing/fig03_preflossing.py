@@ -130,15 +130,14 @@ card.record(
     paper="d* ≈ 20 without flossing; reliable at d = 40 with preflossing (k = 40)",
     ours=f"d* = {reliable[('copy', 'none')]} without, {reliable[('copy', 'pre')]} with preflossing; trained at "
          f"d = {cfg.delay}: {fractions['none']:.0%} without, {fractions['pre']:.0%} with",
-    verdict="reproduced" if copy_ok else
-            ("partly" if reliable[("copy", "pre")] > reliable[("copy", "none")] else "not reproduced"),
+    verdict=claims.verdict(copy_ok, partly=reliable[("copy", "pre")] > reliable[("copy", "none")]),
     note=f"{cfg.epochs} epochs, T = {cfg.steps}",
 )
 card.record(
     "3B, D", "continuous XOR: preflossing extends the delay that can be trained",
     paper="substantially longer trainable d with preflossing",
     ours=f"d* = {reliable[('xor', 'none')]} without, {reliable[('xor', 'pre')]} with preflossing",
-    verdict="reproduced" if reliable[("xor", "pre")] > reliable[("xor", "none")] else "not reproduced",
+    verdict=claims.verdict(reliable[("xor", "pre")] > reliable[("xor", "none")]),
     note=f"{cfg.epochs} epochs, T = {cfg.steps}",
 )
 card

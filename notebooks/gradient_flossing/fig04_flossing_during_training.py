@@ -125,7 +125,7 @@ card.record(
     "4A, C", "temporal XOR without flossing is at chance for d ≥ 40",
     paper="chance level for d ≥ 40",
     ours=", ".join(f"d = {d}: {a:.0%}" for d, a in at_chance.items()) if at_chance else "no d ≥ 40 at this scale",
-    verdict="reproduced" if at_chance and max(at_chance.values()) < 0.6 else "not reproduced",
+    verdict=claims.verdict(at_chance and max(at_chance.values()) < 0.6),
     note=f"{cfg.epochs} epochs, T = {cfg.steps}",
 )
 
@@ -135,8 +135,8 @@ card.record(
     "4A", f"flossing during training reaches > 80 % accuracy on the temporal XOR at d = {cfg.delay}",
     paper="> 80 % at d = 70 (preflossing and no flossing at chance)",
     ours=", ".join(f"{CONDITIONS[s][0]}: {a:.0%}" for s, a in at_delay.items()),
-    verdict="reproduced" if at_delay["during"] > 0.8 else
-            ("partly" if at_delay["during"] > max(at_delay["pre"], at_delay["none"]) + 0.05 else "not reproduced"),
+    verdict=claims.verdict(at_delay["during"] > 0.8,
+                           partly=at_delay["during"] > max(at_delay["pre"], at_delay["none"]) + 0.05),
     note=f"{cfg.epochs} epochs, T = {cfg.steps}, E_f = {cfg.floss_epochs}",
 )
 
@@ -149,7 +149,7 @@ card.record(
     "4B, D", "spatial XOR: flossing during training solves longer delays than preflossing, which beats no flossing",
     paper="preflossing fails beyond d ≈ 60; during-training flossing solves longer delays",
     ours=", ".join(f"{CONDITIONS[s][0]}: d ≤ {d}" for s, d in solved.items()) + " (largest delay above 80 %)",
-    verdict="reproduced" if all(orderings) else ("partly" if any(orderings) else "not reproduced"),
+    verdict=claims.verdict(all(orderings), partly=any(orderings)),
     note=f"{cfg.epochs} epochs, T = {cfg.steps}",
 )
 card

@@ -218,7 +218,7 @@ card.record(
     paper="flossed norms orders of magnitude above unflossed ones",
     ours=f"median over networks and epochs: {np.median(grad['during']):.1e} flossed vs "
          f"{np.median(grad['none']):.1e} unflossed (ratio {ratio:.2g})",
-    verdict="reproduced" if ratio >= 100 else ("partly" if ratio > 1 else "not reproduced"),
+    verdict=claims.verdict(ratio >= 100, partly=ratio > 1),
     note=f"{cfg.networks} networks per condition, {cfg.epochs} epochs, T = {cfg.steps}",
 )
 
@@ -231,7 +231,7 @@ card.record(
     "8A", "each flossing episode makes |dL/dh0| jump",
     paper="norm spikes at every episode, above 1e-2",
     ours=f"{spiking:.0%} of {len(jumps)} (network, episode) pairs rise ≥ 10× (median jump {np.median(jumps):.2g}×)",
-    verdict="reproduced" if spiking >= 0.8 else ("partly" if spiking >= 0.5 else "not reproduced"),
+    verdict=claims.verdict(spiking >= 0.8, partly=spiking >= 0.5),
     note=f"median over {span} epochs after vs {span} before; episodes after the first",
 )
 
@@ -242,7 +242,7 @@ card.record(
     "8A", "without flossing |dL/dh0| becomes very small and stays small",
     paper="< 1e-6",
     ours=f"median per network after epoch {cfg.floss_every}: " + ", ".join(f"{v:.1e}" for v in floor),
-    verdict="reproduced" if floor.max() < 1e-6 else ("partly" if floor.max() < 1e-4 else "not reproduced"),
+    verdict=claims.verdict(floor.max() < 1e-6, partly=floor.max() < 1e-4),
     note=f"T = {cfg.steps} (paper: 300)",
 )
 
@@ -256,8 +256,7 @@ if left:
         paper="gradient grows before accuracy exceeds chance, often hundreds of epochs ahead",
         ours="; ".join(f"network {r + 1}: leaves chance at {onsets[r]}, median norm before {before[r]:.1e}, "
                        f"lead {onsets[r] - rises[r]} epochs" for r in left),
-        verdict="reproduced" if len(large) == len(left) else
-                ("partly" if 2 * len(large) >= len(left) else "not reproduced"),
+        verdict=claims.verdict(len(large) == len(left), partly=2 * len(large) >= len(left)),
         note=f"{len(left)} of {len(onsets)} flossed networks leave chance; window w = {window}",
     )
 else:

@@ -152,7 +152,7 @@ card.record(
     paper="σ20, σ40 far larger with flossing; σ1 comparable",
     ours=f"median {last}: {median_kappa['none']:.2g} without vs {median_kappa['during']:.2g} with flossing "
          f"({lowering:.2g}× lower)",
-    verdict="reproduced" if lowering >= 10 else ("partly" if lowering > 1 else "not reproduced"),
+    verdict=claims.verdict(lowering >= 10, partly=lowering > 1),
     note=note,
 )
 
@@ -171,7 +171,7 @@ card.record(
     paper="σ20, σ40 peak at every episode, σ1 only slightly",
     ours=f"{last} falls in {falls:.0%} of {len(change)} (network, episode) pairs; median jump "
          f"σ{indices[0]} {np.median(jump[0]):.2g}×, σ{indices[-1]} {np.median(jump[-1]):.2g}×",
-    verdict="reproduced" if falls >= 0.8 else ("partly" if falls >= 0.5 else "not reproduced"),
+    verdict=claims.verdict(falls >= 0.8, partly=falls >= 0.5),
     note=f"median over {span} epochs after vs {span} before; episodes after the first",
 )
 
@@ -181,7 +181,7 @@ card.record(
     "10A", f"the leading singular value σ{indices[0]} of dL/dW is comparable with and without flossing",
     paper="comparable size",
     ours=f"median σ{indices[0]} with / without flossing: {sigma1:.2g}",
-    verdict="reproduced" if 0.1 <= sigma1 <= 10 else "not reproduced",
+    verdict=claims.verdict(0.1 <= sigma1 <= 10),
     note=note,
 )
 card

@@ -114,14 +114,14 @@ card.record(
     paper="drops close to chance after each episode",
     ours=f"≥ 10-point drop after {dropped:.0%} of {len(drops)} episodes (median drop {100 * np.median(drops):.0f} points)"
     if drops else "no episode after the first at this scale",
-    verdict="reproduced" if drops and dropped >= 0.8 else ("partly" if drops and dropped >= 0.5 else "not reproduced"),
+    verdict=claims.verdict(drops and dropped >= 0.8, partly=drops and dropped >= 0.5),
     note=f"d = {cfg.delay}, {cfg.epochs} epochs",
 )
 card.record(
     "12A", "flossing throughout training ends below the other protocols",
     paper="never reaches 100 %, unlike early flossing",
     ours=", ".join(f"{CONDITIONS[s][0]}: {a:.1%}" for s, a in final.items()),
-    verdict="reproduced" if final["throughout"] < min(final["none"], final["during"]) else "not reproduced",
+    verdict=claims.verdict(final["throughout"] < min(final["none"], final["during"])),
     note=f"d = {cfg.delay}, {cfg.epochs} epochs",
 )
 boosted = share([b > 1 for b in boosts])
@@ -129,7 +129,7 @@ card.record(
     "12C", "each flossing episode boosts |dL/dh0|",
     paper="gradient norm boosted after each episode",
     ours=f"higher after {boosted:.0%} of {len(boosts)} episodes" if boosts else "no episode after the first",
-    verdict="reproduced" if boosts and boosted >= 0.8 else ("partly" if boosts and boosted >= 0.5 else "not reproduced"),
+    verdict=claims.verdict(boosts and boosted >= 0.8, partly=boosts and boosted >= 0.5),
     note=f"d = {cfg.delay}",
 )
 card

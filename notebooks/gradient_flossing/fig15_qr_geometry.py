@@ -326,7 +326,7 @@ card.record(
     paper="volume of the parallelotope = prod R_ii (schematic, no numbers)",
     ours=f"max deviation {area_error_all:.1e} over {WINDOW} steps ({area_error_shown:.1e} at the drawn step, "
          f"R_11 = {R[0, 0]:.3f}, R_22 = {R[1, 1]:.3f}, |det D| = 0.3)",
-    verdict="reproduced" if area_ok else "not reproduced",
+    verdict=claims.verdict(area_ok),
     note="criterion: < 1e-12 at every step",
 )
 card.record(
@@ -335,7 +335,7 @@ card.record(
     paper="lambda_i = lim (1/t) sum log R_ii; literature: 0.4192, -1.6232, sum log 0.3",
     ours=f"{lam[0]:.4f}, {lam[1]:.4f} after {STEPS} steps (differences {diff[0]:.4f}, {diff[1]:.4f}); "
          f"sum - log 0.3 = {sum_error:.1e}",
-    verdict="reproduced" if (diff < 0.01).all() and sum_error < 1e-10 else "not reproduced",
+    verdict=claims.verdict((diff < 0.01).all() and sum_error < 1e-10),
     note="criterion: within 0.01 of each literature value and the sum within 1e-10 of log 0.3",
 )
 card.record(
@@ -343,7 +343,7 @@ card.record(
     "The drawn QR step is the one lyapunov_spectrum performs (same log R_ii over the window)",
     paper="Algorithm 2",
     ours=f"largest difference of the running averages of log R_ii over {WINDOW} steps: {same_as_library:.1e}",
-    verdict="reproduced" if same_as_library < 1e-12 else "not reproduced",
+    verdict=claims.verdict(same_as_library < 1e-12),
     note="criterion: < 1e-12",
 )
 card

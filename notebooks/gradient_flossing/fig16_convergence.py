@@ -82,7 +82,7 @@ card.record(
     f"t_sim = {cfg.steps} steps (N = {cfg.N}, g = {cfg.g}, t_ONS = 1)",
     paper="curves converge (no number given)",
     ours=f"final spread {spread_end.max():.3f} (largest), {spread_early.max():.3f} after {steps[early]} steps",
-    verdict="reproduced" if converged else "not reproduced",
+    verdict=claims.verdict(converged),
     note="criterion: final spread < 0.1 and shrinking",
 )
 card

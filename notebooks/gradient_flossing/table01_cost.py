@@ -97,7 +97,7 @@ for sweep, (label, model) in SWEEPS.items():
         "Table 1", f"{label}: cost grows as x^{model:g}",
         paper=f"exponent {model:g} (cost model)",
         ours=f"fitted exponent {s:.2f} over the two largest sizes",
-        verdict="reproduced" if abs(s - model) <= 0.5 else ("partly" if s >= model / 2 else "not reproduced"),
+        verdict=claims.verdict(abs(s - model) <= 0.5, partly=s >= model / 2),
         note=f"{device}, {result['threads']} threads",
     )
 t_ons = seconds["floss_t_ons"]
@@ -106,7 +106,7 @@ card.record(
     "Table 1", "reorthonormalising less often (larger t_ONS) makes flossing cheaper",
     paper="QR term k/t_ONS",
     ours=f"{first * 1e3:.1f} ms at t_ONS = {min(t_ons)}, {last * 1e3:.1f} ms at t_ONS = {max(t_ons)}",
-    verdict="reproduced" if last < first else "not reproduced",
+    verdict=claims.verdict(last < first),
     note=f"N = {cfg.base_N}, k = {cfg.base_k}",
 )
 share = result["preflossing_share"]
@@ -115,7 +115,7 @@ card.record(
     "Table 1 (text)", "500 preflossing epochs cost about 2.2 % of 10^4 training epochs (N = 80, b = 16, T = 300, k = 75)",
     paper="2.2 % (the author's implementation and machine)",
     ours=f"{share:.1%} (one network, {device}, {result['threads']} threads)",
-    verdict="reproduced" if share <= 2 * 0.022 else ("partly" if share <= 10 * 0.022 else "not reproduced"),
+    verdict=claims.verdict(share <= 2 * 0.022, partly=share <= 10 * 0.022),
     note="criterion: within a factor 2 of 2.2 % (partly: within 10x); a cost ratio depends on the implementation",
 )
 card

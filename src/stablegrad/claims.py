@@ -11,7 +11,7 @@ from typing import Optional
 
 from .store import atomic_write_text, results_dir
 
-__all__ = ["Claim", "Scorecard", "VERDICTS", "load", "scorecard_page"]
+__all__ = ["Claim", "Scorecard", "VERDICTS", "load", "scorecard_page", "verdict"]
 
 VERDICTS = ("reproduced", "partly", "not reproduced")
 SCALES = ("smoke", "book", "paper")
@@ -36,6 +36,11 @@ class Claim:
     verdict: str
     scale: str
     note: str = ""
+
+
+def verdict(reproduced: bool, partly: bool = False) -> str:
+    """The verdict of a claim from its two pre-registered criteria: the full one and the weaker one."""
+    return "reproduced" if reproduced else ("partly" if partly else "not reproduced")
 
 
 def _claims_file(notebook: str, scale: str, results: Optional[Path]) -> Path:
