@@ -3,6 +3,7 @@ import torch
 from conftest import AutodiffOnly, assert_gradients_match_finite_differences
 
 from stablegrad import VanillaRNN, floss, flossing_loss, lyapunov_spectrum
+from stablegrad.flossing import FlossingError
 from stablegrad.tangent import random_orthonormal
 
 F64 = torch.float64
@@ -83,6 +84,22 @@ def test_floss_reports_divergence():
         model.W.zero_()  # every direction collapses: exponents are -inf
     with pytest.raises(FloatingPointError, match="non-finite at epoch 0"):
         floss(model, torch.ones(5, 1, 1), k=2, epochs=3, progress=False)
+
+
+def test_floss_stops_before_a_step_with_an_undefined_gradient():
+    """A ReLU network silenced during the transient: the exponents stay finite, their gradient does not."""
+    model = VanillaRNN(4, 1, nonlinearity="relu", g=0.5, dtype=F64)
+    with torch.no_grad():
+        model.V.abs_(), model.W.abs_()  # positive input keeps every unit active
+    active = torch.ones(8, 1, 1, 1, dtype=F64)
+    silenced = active.clone()
+    silenced[0] = -100.0  # every unit below zero after step 1: the tangent map of step 2 is zero
+    with pytest.raises(FlossingError, match="gradient became non-finite at epoch 1") as failure:
+        floss(model, lambda epoch: active if epoch == 0 else silenced, k=2, epochs=3, transient=3,
+              h0=torch.ones(1, 1, 4, dtype=F64), progress=False)  # from h = 0 no ReLU unit would be active
+    assert failure.value.epoch == 1 and failure.value.history.exponents.shape == (1, 1, 1, 2)
+    assert torch.isfinite(failure.value.history.exponents).all()
+    assert all(torch.isfinite(p).all() for p in model.parameters())  # no step was taken on the NaN gradient
 
 
 def test_per_member_k_equals_flossing_each_k_alone():

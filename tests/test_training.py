@@ -4,7 +4,7 @@ import torch
 from stablegrad.models import LSTM, VanillaRNN
 from stablegrad.tasks import BinaryXOR, DelayedCopy, SpatialXOR
 from stablegrad.training import (FlossingSchedule, RecurrentNetwork, TrainingRun, build_network, clip_per_member,
-                                 run_training, train)
+                                 run_training, train, trained_network)
 
 F64 = torch.float64
 
@@ -34,6 +34,7 @@ def test_ensemble_training_with_flossing_equals_separate_runs(model_cls, extra):
                                   atol=1e-10)
         for (name, p), q in zip(ensemble.named_parameters(), single.parameters()):
             assert torch.allclose(p[i], q[0], atol=1e-10), name
+            assert torch.allclose(together.state[name][i], alone.state[name][0], atol=1e-10), name
 
 
 def test_clipping_per_member_equals_clip_grad_norm_on_each_member():
@@ -78,6 +79,18 @@ def test_training_run_is_cached_and_split_by_delay(tmp_path, monkeypatch):
     assert len(list(tmp_path.rglob("*.pt"))) == 1
     split = run.by_delay(first.accuracy)
     assert list(split) == [2, 4] and torch.equal(split[4], first.accuracy[:, 2:])
+
+
+def test_trained_network_carries_the_weights_training_ended_with(tmp_path, monkeypatch):
+    monkeypatch.setenv("STABLEGRAD_RESULTS", str(tmp_path))
+    run = TrainingRun("copy", delays=(2,), ensemble=2, N=6, epochs=5, steps=10, batch=2, lr=1e-2)
+    network, tasks = build_network(run), DelayedCopy(2)
+    history = train(network, tasks, epochs=5, steps=10, batch=2, lr=1e-2, seeds=[0, 1], progress=False)
+    loaded = trained_network(run, progress=False)  # trains through the cache, then reloads
+    for (name, p), q in zip(network.named_parameters(), loaded.parameters()):
+        assert torch.equal(p.detach(), q.detach()), name
+        assert torch.equal(history.state[name], q.detach()), name
+    assert not torch.equal(loaded.model.W, build_network(run).model.W)  # training moved the weights
 
 
 class TestBadInput:

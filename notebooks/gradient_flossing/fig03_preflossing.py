@@ -54,11 +54,11 @@ print(cfg)
 # %% tags=["hide-input"]
 TASKS = {"copy": "delayed copy", "xor": "continuous XOR"}
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "pre": ("preflossing", plotting.PALETTE[1])}
-window = max(10, cfg.epochs // 20)  # "final" = mean test loss over the last 5 % of epochs (>= 10)
 
 
 def final_loss(curves):
-    return curves[-window:].mean(0).numpy()
+    """Mean test loss over the last 5 % of epochs (at least 10)."""
+    return gf.final_mean(curves).numpy()
 
 
 fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)

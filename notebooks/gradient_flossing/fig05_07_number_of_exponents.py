@@ -47,8 +47,8 @@ print(cfg)
 # trains for $10^4$ epochs with $T = 300$ and $E_f = 500$ over a finer grid (the `paper` configuration).
 
 # %% tags=["hide-input"]
-window = max(10, cfg.epochs // 20)  # "final" = mean accuracy over the last 5 % of epochs (>= 10)
-final = {s: {block: curves[-window:].mean(0).numpy() for block, curves in blocks.items()}
+# "final" = mean accuracy over the last 5 % of epochs (at least 10)
+final = {s: {block: gf.final_mean(curves).numpy() for block, curves in blocks.items()}
          for s, blocks in accuracy.items()}
 ks, delays = list(cfg.ks), list(cfg.delays)
 colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(ks), len(delays))))

@@ -8,7 +8,7 @@ from tqdm import tqdm
 from ._validation import check_positive_ints
 from .tangent import LyapunovSpectrum, lyapunov_spectrum, random_orthonormal
 
-__all__ = ["FlossingHistory", "floss", "flossing_loss"]
+__all__ = ["FlossingError", "FlossingHistory", "floss", "flossing_loss"]
 
 TensorOrFactory = Union[torch.Tensor, Callable[[int], torch.Tensor]]
 
@@ -45,6 +45,14 @@ class FlossingHistory:
     loss: torch.Tensor
 
 
+class FlossingError(FloatingPointError):
+    """Flossing met a non-finite loss or gradient at ``epoch``; ``history`` holds the epochs before it."""
+
+    def __init__(self, message: str, epoch: int, history: FlossingHistory):
+        super().__init__(message)
+        self.epoch, self.history = epoch, history
+
+
 def _at_epoch(value: TensorOrFactory, epoch: int) -> torch.Tensor:
     return value(epoch) if callable(value) else value
 
@@ -79,6 +87,12 @@ def floss(
     optimiser state across several flossing episodes (as the authors' code does). The initial tangent
     basis ``Q0`` (``(R, *batch, N, k)``) defaults to a fresh random draw from ``generator`` each epoch,
     so that the optimiser cannot exploit one particular basis in a short window.
+
+    Raises :class:`FlossingError` (with the history so far) instead of taking a step on a non-finite
+    loss or gradient: a tangent direction mapped to zero has no defined growth rate gradient (its
+    exponent is ``-inf`` if this happens in the accumulated steps), and such a step would fill the
+    weights with NaN. This happens whenever every unit of a ReLU network is silent, including at the
+    default ``h0 = 0`` (``phi'(0) = 0``): give ReLU networks a non-zero ``h0``.
     """
     check_positive_ints("floss", epochs=epochs)
     if not lr > 0:
@@ -89,6 +103,16 @@ def floss(
         raise ValueError("floss: pass params or optimiser, not both (the optimiser holds its parameters)")
     tangents = int(torch.as_tensor(k).max())
     exponents, losses = [], []
+
+    def history():
+        if not exponents:
+            return FlossingHistory(torch.empty(0), torch.empty(0))
+        return FlossingHistory(exponents=torch.stack(exponents), loss=torch.stack(losses))
+
+    def stop(epoch, what, cause):
+        raise FlossingError(f"floss: the flossing {what} became non-finite at epoch {epoch} ({cause})",
+                            epoch, history())
+
     for epoch in tqdm(range(epochs), desc=f"flossing k={k}", disable=not progress):
         x = _at_epoch(inputs, epoch)
         h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
@@ -99,13 +123,15 @@ def floss(
         per_member = flossing_loss(spectrum, k, target)
         loss = per_member.flatten(1).mean(1).sum() if per_member.dim() > 1 else per_member.sum()
         if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"floss: the flossing loss became non-finite at epoch {epoch} "
-                "(an exponent diverged or a tangent direction collapsed; lower lr or k)"
-            )
+            stop(epoch, "loss", "an exponent diverged, or is -inf because a tangent direction was mapped to "
+                                "zero, e.g. by a ReLU network whose units are all silent")
         optimiser.zero_grad()
         loss.backward()
+        if not all(torch.isfinite(p.grad).all() for group in optimiser.param_groups for p in group["params"]
+                   if p.grad is not None):
+            stop(epoch, "gradient", "a tangent direction was mapped to zero, as by a ReLU network whose units are all silent "
+                                    "or at h = 0, so its growth rate has no gradient")
         optimiser.step()
         exponents.append(spectrum.exponents.detach())
         losses.append(per_member.detach())
-    return FlossingHistory(exponents=torch.stack(exponents), loss=torch.stack(losses))
+    return history()

@@ -25,7 +25,7 @@ from .tangent import qr_positive, random_orthonormal
 from .tasks import make_task
 
 __all__ = ["MODELS", "SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "TrainingRun",
-           "build_network", "run_training", "train"]
+           "build_network", "run_training", "train", "trained_network"]
 
 SCHEDULES = ("none", "pre", "during", "throughout")
 
@@ -106,6 +106,8 @@ class TrainingHistory:
         grad_W_singular_values: ``(E, R, len(sv_indices))`` selected singular values of dL/dW.
         sv_indices: 1-based indices of those singular values.
         flossing: the :class:`~stablegrad.flossing.FlossingHistory` of each episode, by epoch.
+        state: the network's ``state_dict`` after the last epoch (on the CPU), for analyses of trained
+            networks (see :func:`trained_network`).
     """
 
     loss: torch.Tensor
@@ -114,6 +116,7 @@ class TrainingHistory:
     grad_W_singular_values: torch.Tensor
     sv_indices: tuple[int, ...]
     flossing: dict
+    state: dict
 
 
 def clip_per_member(params, max_norm: float) -> None:
@@ -241,6 +244,7 @@ def train(
         grad_W_singular_values=cpu(singular_values),
         sv_indices=sv_indices,
         flossing=flossing,
+        state={name: value.detach().cpu() for name, value in network.state_dict().items()},
     )
 
 
@@ -335,3 +339,10 @@ def run_training(run: TrainingRun, device="cpu", progress: bool = True) -> Train
                      progress=progress)
 
     return cached("training", {**asdict(run), "device": str(device)}, compute)
+
+
+def trained_network(run: TrainingRun, device="cpu", progress: bool = True) -> RecurrentNetwork:
+    """The ensemble of ``run`` with its weights after training (trained first if not in the cache)."""
+    network = build_network(run, device)
+    network.load_state_dict(run_training(run, device, progress).state)
+    return network

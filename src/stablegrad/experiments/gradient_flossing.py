@@ -13,18 +13,18 @@ from dataclasses import asdict, dataclass
 import torch
 from tqdm import tqdm
 
-from ..flossing import floss
-from ..models import VanillaRNN
+from ..flossing import FlossingError, FlossingHistory, floss
+from ..models import LSTM, VanillaRNN
 from ..store import cached
 from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_spectrum,
                        random_orthonormal)
-from ..tasks import BinaryXOR, ContinuousXOR
-from ..training import TrainingRun, build_network, run_training, train
+from ..tasks import BinaryXOR, ContinuousXOR, make_task
+from ..training import TrainingRun, build_network, run_training, train, trained_network
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG12", "FIG16", "TABLE01", "Fig01Config", "Fig02Config",
-           "Fig03Config", "Fig04Config", "Fig05Config", "Fig12Config", "Fig16Config", "Table01Config", "fig01",
-           "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig05", "fig08_09", "fig10_11", "fig12", "fig16",
-           "long_run_spectrum", "table01"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG06", "FIG12", "FIG13", "FIG16", "TABLE01", "Fig01Config",
+           "Fig02Config", "Fig03Config", "Fig04Config", "Fig05Config", "Fig06Config", "Fig12Config", "Fig13Config", "Fig16Config",
+           "Table01Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig05", "fig06", "fig08_09",
+           "fig10_11", "fig12", "fig13", "fig16", "final_mean", "long_run_spectrum", "silent_steps", "table01"]
 
 
 @dataclass(frozen=True)
@@ -86,17 +86,18 @@ def long_run_spectrum(model: VanillaRNN, steps: int, transient: int, seed: int, 
     return lyapunov_spectrum(model, h0, x, k=k, transient=transient, generator=generator).exponents[:, 0].cpu()
 
 
-def _flossed_ensemble(cfg, gains, k, targets, epochs, seed, device, progress, stream=_gaussian_inputs):
-    """Floss ``len(gains)`` networks (one per gain) toward per-member targets; return model and history.
+def _flossed_ensemble(cfg, build, k, targets, epochs, seed, device, progress, stream=_gaussian_inputs, **options):
+    """Floss the ensemble ``build(generator)`` toward per-member targets; return the model and its history.
 
-    ``cfg`` needs ``N``, ``window``, ``transient`` and ``lr``; ``stream(steps, members, generator, device)``
-    draws each epoch's input, ``(T, R, 1, 1)`` (i.i.d. Gaussian unless told otherwise).
+    ``cfg`` needs ``window``, ``transient`` and ``lr``; the generator seeded ``seed`` first draws the
+    weights, then each epoch's input from ``stream(steps, members, generator, device)``, ``(T, R, 1, 1)``
+    (i.i.d. Gaussian unless told otherwise), and tangent basis. ``options`` go to :func:`floss`.
     """
     generator = torch.Generator().manual_seed(seed)
-    model = VanillaRNN(cfg.N, 1, ensemble=len(gains), g=gains, generator=generator).to(device)
+    model = build(generator).to(device)
     history = floss(
         model,
-        lambda epoch: stream(cfg.window, len(gains), generator, device),
+        lambda epoch: stream(cfg.window, model.ensemble, generator, device),
         k=k,
         epochs=epochs,
         target=torch.as_tensor(targets, dtype=torch.float32, device=device).view(-1, 1, 1),
@@ -104,6 +105,7 @@ def _flossed_ensemble(cfg, gains, k, targets, epochs, seed, device, progress, st
         transient=cfg.transient,
         generator=generator,
         progress=progress,
+        **options,
     )
     return model, history
 
@@ -142,6 +144,81 @@ def fig01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
                 "loss": dict(zip(cfg.ks, loss)), "before": spectra(base), "after": dict(zip(cfg.ks, after))}
 
     return cached("gradient_flossing/fig01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
+
+
+@dataclass(frozen=True)
+class Fig06Config:
+    """Fig 6: flossing LSTM and ReLU networks (N = 32, g ~ U(0, 1), x ~ N(0, 1)) toward lambda_1 = 0."""
+
+    N: int
+    networks: int  # realisations per model (the paper: 10)
+    epochs: int  # flossing epochs (the paper shows convergence within 100)
+    window: int  # steps per flossing epoch (as Fig 1)
+    transient: int  # steps of each window that are not accumulated (as Fig 1)
+    lr: float  # Adam learning rate
+    relu_mean: float  # mean of the ReLU networks' W as the paper states it (-0.1)
+    check_steps: int  # length of the run that measures how often a ReLU network falls silent
+
+
+FIG06 = {
+    "smoke": Fig06Config(N=8, networks=3, epochs=40, window=40, transient=10, lr=1e-2, relu_mean=-0.1,
+                         check_steps=500),
+    "book": Fig06Config(N=32, networks=10, epochs=1000, window=55, transient=16, lr=1e-3, relu_mean=-0.1,
+                        check_steps=5000),
+    "paper": Fig06Config(N=32, networks=10, epochs=1000, window=55, transient=16, lr=1e-3, relu_mean=-0.1,
+                         check_steps=20_000),
+}
+
+
+@torch.no_grad()
+def silent_steps(model: VanillaRNN, steps: int, seed: int, device="cpu") -> torch.Tensor:
+    """``(steps, R)``: whether every unit of a ReLU network is silent, driven by N(0, 1) input from 0.
+
+    At such a step the Jacobian ``W diag(phi'(h))`` is zero, so the next state does not depend on the
+    past at all, and every Lyapunov exponent of a window containing the step is minus infinity.
+    """
+    x = _gaussian_inputs(steps, model.ensemble, torch.Generator().manual_seed(seed), device)
+    h, silent = model.initial_state(1), []
+    for x_t in x:
+        h = model.step(h, x_t)
+        silent.append((h <= 0).all(-1)[:, 0])
+    return torch.stack(silent).cpu()
+
+
+def fig06(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Flossing histories ``{model: FlossingHistory}`` of Fig 6 and, for the ReLU networks, how they fail.
+
+    ``"lstm"`` and ``"relu"`` are the paper's models; ``"relu_zero_mean"`` is the ReLU variant with
+    ``W ~ N(0, g^2/N)``. Every flossing window starts from a fresh ``h0 ~ N(0, 1)`` (from ``h = 0`` no
+    ReLU unit is active). A run that meets a non-finite loss or gradient keeps the epochs before it and
+    its message in ``errors[model]``. ``silent`` ``(check_steps, R)`` marks the steps at which every
+    unit of the paper's ReLU networks is silent; all models share the gains ``g ~ U(0, 1)`` in ``gains``.
+    """
+    cfg = FIG06[scale]
+
+    def compute():
+        gains = torch.rand(cfg.networks, generator=torch.Generator().manual_seed(seed))
+        relu = lambda mean: lambda gen: VanillaRNN(cfg.N, 1, ensemble=cfg.networks, nonlinearity="relu",  # noqa: E731
+                                                    g=gains, mean=mean, generator=gen)
+        builds = {"lstm": lambda gen: LSTM(cfg.N, 1, ensemble=cfg.networks, g=gains, generator=gen),
+                  "relu": relu(cfg.relu_mean), "relu_zero_mean": relu(0.0)}
+        histories, errors = {}, {}
+        for name, build in builds.items():
+            initial = torch.Generator().manual_seed(seed + 2)
+            size = 2 * cfg.N if name == "lstm" else cfg.N
+            try:
+                _, history = _flossed_ensemble(
+                    cfg, build, 1, 0.0, cfg.epochs, seed + 1, device, progress,
+                    h0=lambda _: torch.randn(cfg.networks, 1, size, generator=initial).to(device))
+            except FlossingError as failure:
+                history, errors[name] = failure.history, str(failure)
+            histories[name] = FlossingHistory(history.exponents[..., 0, 0].cpu(), history.loss[..., 0].cpu()) \
+                if len(history.exponents) else history
+        stated = builds["relu"](torch.Generator().manual_seed(seed + 1)).to(device)
+        return {"gains": gains, "histories": histories, "errors": errors,
+                "silent": silent_steps(stated, cfg.check_steps, seed + 3, device)}
+
+    return cached("gradient_flossing/fig06", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
 
 
 def fig16(scale: str = "book", seed: int = 0, device: str = "cpu") -> dict:
@@ -302,8 +379,9 @@ def _fig02(cfg: Fig02Config, seed, device, progress) -> dict:
     models = {0: VanillaRNN(N, 1, ensemble=R, g=gains, generator=torch.Generator().manual_seed(seed))}
     loss = {}
     for k in tqdm(cfg.ks, desc="flossing", disable=not progress):
-        models[k], history = _flossed_ensemble(cfg, gains, k, 0.0, cfg.epochs, seed, device, progress,
-                                               stream=_xor_inputs)
+        models[k], history = _flossed_ensemble(
+            cfg, lambda generator: VanillaRNN(N, 1, ensemble=R, g=gains, generator=generator), k, 0.0, cfg.epochs,
+            seed, device, progress, stream=_xor_inputs)
         loss[k] = history.loss[:, :, 0].cpu()
 
     horizons_A = _horizon_grid(cfg.horizon, cfg.n_horizons)
@@ -374,13 +452,13 @@ FIG03 = {
 }
 
 
-def _delay_sweep(cfg, ks: dict, schedules: tuple, seed: int, **settings) -> dict:
-    """One :class:`TrainingRun` per ``(task, schedule)`` with all delays of ``cfg`` as blocks of one ensemble.
+def _delay_sweep(cfg, ks: dict, schedules: tuple, seed: int, delays=None, **settings) -> dict:
+    """One :class:`TrainingRun` per ``(task, schedule)`` with all delays as blocks of one ensemble.
 
     ``ks`` maps each task name to its number of flossed exponents; ``cfg`` supplies the shared sizes and
-    ``settings`` any further :class:`TrainingRun` field.
+    (unless ``delays`` is given) the delays, ``settings`` any further :class:`TrainingRun` field.
     """
-    delays = tuple(sorted(set(cfg.delays) | {cfg.delay}))
+    delays = tuple(sorted(set(cfg.delays) | {cfg.delay})) if delays is None else tuple(delays)
     return {(task, schedule): TrainingRun(task, delays, schedule=schedule, N=cfg.N, ensemble=cfg.networks,
                                           epochs=cfg.epochs, steps=cfg.steps, batch=cfg.batch, k=k,
                                           floss_epochs=cfg.floss_epochs, seed=seed, **settings)
@@ -428,19 +506,75 @@ FIG04 = {
 }
 
 
-def fig04_runs(cfg: Fig04Config, seed: int = 0) -> dict:
-    """The training runs behind Fig 4, keyed ``(task, schedule)``.
+def fig04_runs(cfg: Fig04Config, seed: int = 0, init: str = "gaussian") -> dict:
+    """The training runs behind Fig 4 (``init="gaussian"``) and Fig 14 (``"orthogonal"``), keyed ``(task, schedule)``.
 
     ``"during"`` flosses in five episodes of ``E_f`` epochs, ``floss_every`` epochs apart from epoch 0.
-    The runs also record |dL/dh0| and the singular values 1, 20, 40 of dL/dW for Figs 8-11.
+    The runs also record |dL/dh0| and the singular values 1, 20, 40 of dL/dW for Figs 8-11. Fig 14, as
+    in the paper, trains at the delay of panels A and B only.
     """
     return _delay_sweep(cfg, {"binary_xor": cfg.k, "spatial_xor": cfg.k}, ("none", "pre", "during"), seed,
+                        delays=(cfg.delay,) if init == "orthogonal" else None, init=init,
                         floss_every=cfg.floss_every, sv_indices=(1, 20, 40) if cfg.N >= 40 else (1, cfg.N // 2, cfg.N))
 
 
-def fig04(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
-    """Per-epoch test accuracies ``{(task, schedule): {delay: (E, networks)}}`` for Fig 4."""
-    return _records_by_delay(fig04_runs(FIG04[scale], seed), "accuracy", device, progress)
+def fig04(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True,
+          init: str = "gaussian") -> dict:
+    """Per-epoch test accuracies ``{(task, schedule): {delay: (E, networks)}}`` for Fig 4 (Fig 14 with
+    ``init="orthogonal"``)."""
+    return _records_by_delay(fig04_runs(FIG04[scale], seed, init), "accuracy", device, progress)
+
+
+@dataclass(frozen=True)
+class Fig13Config:
+    """Fig 13: Lyapunov exponents of the trained Fig 4 spatial-XOR networks (the paper gives no run length)."""
+
+    steps: int  # length of the task input stream that drives each trained network
+    transient: int  # steps before exponents are accumulated
+    indices: tuple  # 1-based exponents shown (the paper: 1 and 10)
+
+
+FIG13 = {
+    "smoke": Fig13Config(steps=300, transient=50, indices=(1, 10)),
+    "book": Fig13Config(steps=3000, transient=300, indices=(1, 10)),
+    "paper": Fig13Config(steps=10_000, transient=1000, indices=(1, 10)),
+}
+
+
+def final_mean(per_epoch: torch.Tensor) -> torch.Tensor:
+    """A network's final score: the mean of a per-epoch record ``(E, ...)`` over the last 5 % of epochs (at least 10)."""
+    return per_epoch[-max(10, len(per_epoch) // 20):].mean(0)
+
+
+def fig13(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Exponents and final accuracy of the Fig 4 spatial-XOR networks trained without flossing and with
+    flossing during training.
+
+    Each trained network is driven by the task's input (three fair bit streams) from its trained initial
+    state. Returns ``exponents`` ``{schedule: {delay: (len(indices), networks)}}``, ``accuracy``
+    ``{schedule: {delay: (networks,)}}`` and ``indices``.
+    """
+    cfg = FIG13[scale]
+    runs = {schedule: fig04_runs(FIG04[scale], seed)[("spatial_xor", schedule)] for schedule in ("none", "during")}
+
+    def compute():
+        generator = torch.Generator().manual_seed(seed)
+        exponents, accuracy = {}, {}
+        for schedule, run in runs.items():
+            network = trained_network(run, device, progress)
+            x = make_task(run.task, run.delays[0]).inputs(cfg.steps, run.members, 1, generator=generator,
+                                                          device=device)
+            with torch.no_grad():
+                spectrum = lyapunov_spectrum(network.model, network.h0, x, k=max(cfg.indices),
+                                             transient=cfg.transient, generator=generator)
+            chosen = spectrum.exponents[:, 0, [i - 1 for i in cfg.indices]].T.cpu()  # (indices, members)
+            exponents[schedule] = run.by_delay(chosen)
+            per_epoch = run.by_delay(run_training(run, device, progress).accuracy)
+            accuracy[schedule] = {d: final_mean(values) for d, values in per_epoch.items()}
+        return {"exponents": exponents, "accuracy": accuracy, "indices": cfg.indices}
+
+    return cached("gradient_flossing/fig13", {"scale": scale, "seed": seed, "device": device, **asdict(cfg),
+                                              "runs": [asdict(run) for run in runs.values()]}, compute)
 
 
 def _fig04_temporal_xor(scale, seed, device, progress, fields) -> dict:
