@@ -129,8 +129,8 @@ def floss(
         loss.backward()
         if not all(torch.isfinite(p.grad).all() for group in optimiser.param_groups for p in group["params"]
                    if p.grad is not None):
-            stop(epoch, "gradient", "a tangent direction was mapped to zero, as by a ReLU network whose units are all silent "
-                                    "or at h = 0, so its growth rate has no gradient")
+            stop(epoch, "gradient", "a tangent direction was mapped to zero, as by a ReLU network whose units "
+                                    "are all silent or at h = 0, so its growth rate has no gradient")
         optimiser.step()
         exponents.append(spectrum.exponents.detach())
         losses.append(per_member.detach())

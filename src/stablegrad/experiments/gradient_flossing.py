@@ -21,10 +21,11 @@ from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_sp
 from ..tasks import BinaryXOR, ContinuousXOR, make_task
 from ..training import TrainingRun, build_network, run_training, train, trained_network
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG06", "FIG12", "FIG13", "FIG16", "TABLE01", "Fig01Config",
-           "Fig02Config", "Fig03Config", "Fig04Config", "Fig05Config", "Fig06Config", "Fig12Config", "Fig13Config", "Fig16Config",
-           "Table01Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04", "fig04_runs", "fig05", "fig06", "fig08_09",
-           "fig10_11", "fig12", "fig13", "fig16", "final_mean", "long_run_spectrum", "silent_steps", "table01"]
+__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG06", "FIG12", "FIG13", "FIG16", "TABLE01",
+           "Fig01Config", "Fig02Config", "Fig03Config", "Fig04Config", "Fig05Config", "Fig06Config", "Fig12Config",
+           "Fig13Config", "Fig16Config", "Table01Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04",
+           "fig04_runs", "fig05", "fig06", "fig08_09", "fig10_11", "fig12", "fig13", "fig16", "final_mean",
+           "long_run_spectrum", "silent_steps", "table01"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def long_run_spectrum(model: VanillaRNN, steps: int, transient: int, seed: int, 
     return lyapunov_spectrum(model, h0, x, k=k, transient=transient, generator=generator).exponents[:, 0].cpu()
 
 
-def _flossed_ensemble(cfg, build, k, targets, epochs, seed, device, progress, stream=_gaussian_inputs, **options):
+def _flossed_ensemble(cfg, build, k, targets, epochs, seed, device, progress, stream=_gaussian_inputs,
+                      **options):
     """Floss the ensemble ``build(generator)`` toward per-member targets; return the model and its history.
 
     ``cfg`` needs ``window``, ``transient`` and ``lr``; the generator seeded ``seed`` first draws the
@@ -507,7 +509,7 @@ FIG04 = {
 
 
 def fig04_runs(cfg: Fig04Config, seed: int = 0, init: str = "gaussian") -> dict:
-    """The training runs behind Fig 4 (``init="gaussian"``) and Fig 14 (``"orthogonal"``), keyed ``(task, schedule)``.
+    """The runs behind Fig 4 (``init="gaussian"``) and Fig 14 (``"orthogonal"``), keyed ``(task, schedule)``.
 
     ``"during"`` flosses in five episodes of ``E_f`` epochs, ``floss_every`` epochs apart from epoch 0.
     The runs also record |dL/dh0| and the singular values 1, 20, 40 of dL/dW for Figs 8-11. Fig 14, as
@@ -542,7 +544,8 @@ FIG13 = {
 
 
 def final_mean(per_epoch: torch.Tensor) -> torch.Tensor:
-    """A network's final score: the mean of a per-epoch record ``(E, ...)`` over the last 5 % of epochs (at least 10)."""
+    """A network's final score: the mean of a per-epoch record ``(E, ...)`` over its last 5 % of epochs
+    (at least 10)."""
     return per_epoch[-max(10, len(per_epoch) // 20):].mean(0)
 
 
