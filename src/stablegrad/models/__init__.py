@@ -2,7 +2,8 @@
 cheap, an analytic ``jacobian(h, x)``; parameters carry a leading ensemble dimension."""
 from ..tangent import System
 from ._ensemble import EnsembleModule
+from .binary import BinaryRNN
 from .lstm import LSTM
 from .rate import VanillaRNN
 
-__all__ = ["LSTM", "EnsembleModule", "System", "VanillaRNN"]
+__all__ = ["LSTM", "BinaryRNN", "EnsembleModule", "System", "VanillaRNN"]

@@ -15,7 +15,8 @@ from torch.autograd import forward_ad
 from .._validation import check_positive_ints
 from .qr import qr_positive
 
-__all__ = ["LyapunovSpectrum", "System", "lyapunov_spectrum", "random_orthonormal", "tangent_map"]
+__all__ = ["LyapunovSpectrum", "System", "autodiff_jacobian", "lyapunov_spectrum", "pushforward", "random_orthonormal",
+           "tangent_map"]
 
 
 @runtime_checkable
@@ -60,27 +61,36 @@ def random_orthonormal(*shape: int, dtype=None, device=None, generator=None) -> 
     return qr_positive(A)[0]
 
 
-def tangent_map(system) -> Callable:
-    """Return ``advance(h, x, Q) -> (step(h, x), D Q)`` for ``system``.
+def pushforward(system, h: torch.Tensor, x: Optional[torch.Tensor], Q: torch.Tensor):
+    """``(step(h, x), D Q)`` by forward-mode autodiff, ignoring any ``system.jacobian``.
 
-    Uses ``system.jacobian`` when defined. Otherwise the ``k`` columns of ``Q`` are pushed through
-    ``step`` as forward-mode tangents, one per copy of the state along an extra batch dimension:
-    ``k`` Jacobian-vector products, never more than the ``N`` that forming the Jacobian would cost.
-    ``step`` must therefore broadcast over batch dimensions, as the :class:`System` protocol asks.
+    The ``k`` columns of ``Q`` ``(*batch, N, k)`` are pushed through ``step`` as forward-mode tangents,
+    one per copy of the state along an extra batch dimension: ``k`` Jacobian-vector products, never
+    more than the ``N`` that forming the Jacobian would cost. ``step`` must therefore broadcast over
+    batch dimensions, as the :class:`System` protocol asks.
     """
+    copies = h.unsqueeze(-2).expand(*h.shape[:-1], Q.shape[-1], h.shape[-1]).contiguous()
+    with forward_ad.dual_level():
+        out = system.step(forward_ad.make_dual(copies, Q.mT.contiguous()), None if x is None else x.unsqueeze(-2))
+        h_next, DQ = forward_ad.unpack_dual(out)
+    return h_next[..., 0, :], DQ.mT
+
+
+def autodiff_jacobian(system, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``d step(h, x) / dh`` ``(*batch, N, N)`` by autodiff: the reference for analytic ``jacobian`` methods."""
+    eye = torch.eye(h.shape[-1], dtype=h.dtype, device=h.device).expand(*h.shape, h.shape[-1])
+    return pushforward(system, h, x, eye)[1]
+
+
+def tangent_map(system) -> Callable:
+    """Return ``advance(h, x, Q) -> (step(h, x), D Q)`` for ``system``: its ``jacobian`` when defined,
+    else :func:`pushforward`."""
     jacobian = getattr(system, "jacobian", None)
     if callable(jacobian):
         def advance(h, x, Q):
             return system.step(h, x), jacobian(h, x) @ Q
         return advance
-
-    def advance(h, x, Q):
-        copies = h.unsqueeze(-2).expand(*h.shape[:-1], Q.shape[-1], h.shape[-1]).contiguous()
-        with forward_ad.dual_level():
-            out = system.step(forward_ad.make_dual(copies, Q.mT.contiguous()), None if x is None else x.unsqueeze(-2))
-            h_next, DQ = forward_ad.unpack_dual(out)
-        return h_next[..., 0, :], DQ.mT
-    return advance
+    return lambda h, x, Q: pushforward(system, h, x, Q)
 
 
 def _check_arguments(system, h0, inputs, steps, k, t_ons, transient):

@@ -1,0 +1,117 @@
+"""Surrogate gradients: step functions whose backward pass uses a smooth stand-in for the derivative.
+
+A surrogate is a shape ``f`` scaled as ``v -> dampening * f(sharpness * v)`` (Table S1 of the
+surrogate-design paper: ``f`` peaks at 1 with unit area). Each shape also carries its primitive ``F``
+(``F' = f``), which is how the step functions get their surrogate derivative without a custom
+autograd function: ``step(v) + (P(v) - P(v).detach())`` has exactly the value of ``step(v)`` and the
+derivative ``P'(v)``, in reverse and forward mode alike, so Jacobians by autodiff and by formula can
+be compared to the last bit.
+"""
+import math
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import torch
+
+__all__ = ["SHAPES", "Surrogate", "get", "heaviside", "register", "sign"]
+
+Number = Union[float, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    derivative: Callable  # f(v, **params), peak 1
+    primitive: Callable  # F(v, **params) with F' = f
+    params: tuple = ()  # names of the shape's own parameters
+
+
+def _q_check(q):
+    if not (isinstance(q, (int, float)) and q > 1):
+        raise ValueError(f"surrogate q_pseudospike: q must be a number > 1, got {q!r}")
+
+
+SHAPES: dict = {
+    "triangular": _Shape(lambda v: (1 - v.abs()).clamp(min=0),
+                         lambda v: v.clamp(-1, 1) - v.clamp(-1, 1) * v.clamp(-1, 1).abs() / 2),
+    "exponential": _Shape(lambda v: torch.exp(-2 * v.abs()),
+                          lambda v: torch.sign(v) * (1 - torch.exp(-2 * v.abs())) / 2),
+    "gaussian": _Shape(lambda v: torch.exp(-math.pi * v**2), lambda v: torch.erf(math.sqrt(math.pi) * v) / 2),
+    "sigmoid": _Shape(lambda v: 4 * torch.sigmoid(4 * v) * (1 - torch.sigmoid(4 * v)), lambda v: torch.sigmoid(4 * v)),
+    "fast_sigmoid": _Shape(lambda v: 1 / (1 + 2 * v.abs()) ** 2, lambda v: v / (1 + 2 * v.abs())),
+    "rectangular": _Shape(lambda v: (v.abs() < 0.5).to(v.dtype), lambda v: v.clamp(-0.5, 0.5)),
+    "q_pseudospike": _Shape(
+        lambda v, q: (1 + 2 * v.abs() / (q - 1)) ** -q,
+        lambda v, q: torch.sign(v) * (1 - (1 + 2 * v.abs() / (q - 1)) ** (1 - q)) / 2,
+        params=("q",),
+    ),
+    # the binary networks of surrogate gradient flossing: sech^2, the derivative of tanh (peak 1, area 2)
+    "sech2": _Shape(lambda v: 1 / torch.cosh(v) ** 2, torch.tanh),
+}
+
+
+def register(name: str, derivative: Callable, primitive: Callable, params: tuple = ()) -> None:
+    """Add a shape: ``derivative(v, **params)`` with peak 1 and its primitive (``primitive' = derivative``)."""
+    if not isinstance(name, str) or name in SHAPES:
+        raise ValueError(f"surrogate.register: name must be a new string, got {name!r} (known: {sorted(SHAPES)})")
+    SHAPES[name] = _Shape(derivative, primitive, tuple(params))
+
+
+def _check_positive(name: str, value) -> None:
+    ok = bool((torch.as_tensor(value) > 0).all()) if isinstance(value, torch.Tensor) else \
+        isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    if not ok:
+        raise ValueError(f"surrogate: {name} must be positive, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Surrogate:
+    """``v -> dampening * f(sharpness * v)`` for the shape ``name``; see :func:`get`.
+
+    ``sharpness`` and ``dampening`` may be tensors that broadcast against ``v`` (e.g. one trainable
+    sharpness per network).
+    """
+
+    name: str
+    dampening: Number = 1.0
+    sharpness: Number = 1.0
+    params: tuple = ()  # (name, value) pairs of the shape's own parameters
+
+    def __call__(self, v: torch.Tensor) -> torch.Tensor:
+        """The surrogate derivative at ``v``."""
+        return self.dampening * SHAPES[self.name].derivative(self.sharpness * v, **dict(self.params))
+
+    def primitive(self, v: torch.Tensor) -> torch.Tensor:
+        """A function whose derivative is :meth:`__call__`: ``dampening / sharpness * F(sharpness * v)``."""
+        return self.dampening / self.sharpness * SHAPES[self.name].primitive(self.sharpness * v, **dict(self.params))
+
+
+def get(name: str, dampening: Number = 1.0, sharpness: Number = 1.0, **params) -> Surrogate:
+    """The surrogate ``name`` (one of :data:`SHAPES`) with the given dampening, sharpness and shape parameters.
+
+    ``q_pseudospike`` takes ``q > 1`` (tail fatness; ``q = 2`` is ``fast_sigmoid``).
+    """
+    if name not in SHAPES:
+        raise ValueError(f"surrogate.get: unknown surrogate {name!r}; known: {sorted(SHAPES)}")
+    _check_positive("dampening", dampening)
+    _check_positive("sharpness", sharpness)
+    expected = set(SHAPES[name].params)
+    if set(params) != expected:
+        raise ValueError(f"surrogate.get: {name} takes the shape parameters {sorted(expected)}, got {sorted(params)}")
+    if name == "q_pseudospike":
+        _q_check(params["q"])
+    return Surrogate(name, dampening, sharpness, tuple(sorted(params.items())))
+
+
+def _straight_through(forward: torch.Tensor, v: torch.Tensor, surrogate: Surrogate) -> torch.Tensor:
+    smooth = surrogate.primitive(v)
+    return forward + (smooth - smooth.detach())
+
+
+def heaviside(v: torch.Tensor, surrogate: Surrogate) -> torch.Tensor:
+    """``H(v)`` (1 where ``v > 0``, else 0) forward; derivative ``surrogate(v)`` backward."""
+    return _straight_through((v > 0).to(v.dtype), v, surrogate)
+
+
+def sign(v: torch.Tensor, surrogate: Surrogate) -> torch.Tensor:
+    """``sgn(v)`` forward; derivative ``surrogate(v)`` backward (the binary networks' ``phi'_g``)."""
+    return _straight_through(torch.sign(v), v, surrogate)
