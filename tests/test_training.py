@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from stablegrad.models import LSTM, VanillaRNN
+from stablegrad.models import LSTM, BinaryRNN, VanillaRNN
 from stablegrad.tasks import BinaryXOR, DelayedCopy, SpatialXOR
-from stablegrad.training import (FlossingSchedule, RecurrentNetwork, TrainingRun, build_network, clip_per_member,
+from stablegrad.training import (AdaptiveFlossing, FlossingSchedule, RecurrentNetwork, TrainingRun, build_network, clip_per_member,
                                  run_training, train, trained_network)
 
 F64 = torch.float64
@@ -153,3 +153,37 @@ def test_k_sweep_in_one_ensemble_equals_separate_runs(tmp_path, monkeypatch):
     assert set(swept.by_block(together.loss)) == set(swept.blocks)
     with pytest.raises(ValueError, match="use by_block"):
         swept.by_delay(together.loss)
+
+
+def test_adaptive_flossing_of_binary_networks_in_one_ensemble_equals_separate_runs():
+    """Members floss and sharpen g at different epochs, each exactly as it would alone."""
+    gen = torch.Generator().manual_seed(0)
+    model = BinaryRNN(8, 1, ensemble=3, g=torch.tensor([0.3, 1.0, 3.0]), generator=gen, dtype=F64)
+    ensemble = RecurrentNetwork(model, 1, readout_std=0.3, generator=gen)
+    singles = [ensemble.member(i) for i in range(3)]
+    schedule = FlossingSchedule(at=(0,), epochs=2, first=3, adaptive=AdaptiveFlossing(
+        start=2, epochs=2, every=2, lambda_max=0.0, grad_max=0.2, sharpen=1.5))
+    kwargs = dict(epochs=8, steps=12, batch=4, k=3, floss_steps=10, floss_transient=3, schedule=schedule,
+                  progress=False)
+    tasks = [BinaryXOR(2), BinaryXOR(4), BinaryXOR(6)]
+    together = train(ensemble, tasks, seeds=[7, 8, 9], **kwargs)
+    assert together.triggered[:, 0].any() and not together.triggered[:, 2].any()  # the members differ
+    assert together.flossing[0].exponents.shape[0] == 3  # the first episode is `first` epochs long
+    for i, single in enumerate(singles):
+        alone = train(single, tasks[i], seeds=[7 + i], **kwargs)
+        assert torch.equal(together.triggered[:, i], alone.triggered[:, 0])
+        for field in ("loss", "grad_h0", "sharpness"):
+            assert torch.allclose(getattr(together, field)[:, i], getattr(alone, field)[:, 0], atol=1e-10), field
+        for epoch, episode in alone.flossing.items():
+            assert torch.allclose(together.flossing[epoch].exponents[:, i], episode.exponents[:, 0], atol=1e-10)
+        expected = [0.3, 1.0, 3.0][i] * 1.5 ** int(alone.triggered.sum())
+        assert alone.sharpness[-1, 0].item() == pytest.approx(expected, rel=0.05)  # sharpened, and flossed a little
+
+
+def test_the_adaptive_schedule_alternates_then_waits_for_triggers():
+    schedule = FlossingSchedule.named("adaptive", 2000, epochs=500, every=100, episodes=5, sharpen=1.2)
+    assert schedule.at == (0, 100, 200, 300, 400)
+    assert [schedule.length(e) for e in schedule.at] == [500, 100, 100, 100, 100]
+    assert schedule.adaptive == AdaptiveFlossing(start=500, epochs=100, every=10, sharpen=1.2)
+    with pytest.raises(ValueError, match="has no surrogate sharpness g"):
+        train(network(), BinaryXOR(2), epochs=1, steps=10, k=2, schedule=schedule, progress=False)

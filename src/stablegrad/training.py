@@ -19,40 +19,80 @@ from tqdm import tqdm
 
 from ._validation import check_positive_ints
 from .flossing import FlossingHistory, floss
-from .models import LSTM, EnsembleModule, VanillaRNN
+from .models import LSTM, BinaryRNN, EnsembleModule, VanillaRNN
+from .optim import MemberAdam
 from .store import cached
-from .tangent import qr_positive, random_orthonormal
+from .tangent import lyapunov_spectrum, qr_positive, random_orthonormal
 from .tasks import make_task
 
-__all__ = ["MODELS", "SCHEDULES", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "TrainingRun",
+__all__ = ["MODELS", "SCHEDULES", "AdaptiveFlossing", "FlossingSchedule", "RecurrentNetwork", "TrainingHistory", "TrainingRun",
            "build_network", "run_training", "train", "trained_network"]
 
-SCHEDULES = ("none", "pre", "during", "throughout")
+SCHEDULES = ("none", "pre", "during", "throughout", "adaptive")
+
+
+@dataclass(frozen=True)
+class AdaptiveFlossing:
+    """Extra flossing episodes on demand (surrogate gradient flossing, Sec. 5 and Limitations).
+
+    From training epoch ``start`` on, a member gets an episode of ``epochs`` flossing epochs before the
+    next training epoch whenever its task gradient ``|dL/dW|`` (Frobenius norm, before clipping) exceeds
+    ``grad_max``, or its leading exponent, estimated every ``every`` epochs on a fresh flossing window,
+    exceeds ``lambda_max``. Each such episode also multiplies the member's surrogate sharpness ``g`` by
+    ``sharpen`` (models with a ``g``; the paper increases g without saying by how much).
+    """
+
+    start: int = 500
+    epochs: int = 100
+    every: int = 10
+    lambda_max: float = 0.2
+    grad_max: float = 1.0
+    sharpen: float = 1.0
 
 
 @dataclass(frozen=True)
 class FlossingSchedule:
-    """A flossing episode of ``epochs`` steps runs before every training epoch listed in ``at``."""
+    """A flossing episode of ``epochs`` steps runs before every training epoch listed in ``at``.
+
+    ``first`` (default ``epochs``) is the length of the episode at epoch 0; ``adaptive`` adds episodes
+    on demand (:class:`AdaptiveFlossing`).
+    """
 
     at: tuple[int, ...] = ()
     epochs: int = 500
+    first: Optional[int] = None
+    adaptive: Optional[AdaptiveFlossing] = None
+
+    def length(self, epoch: int) -> int:
+        """Flossing epochs of the scheduled episode before training epoch ``epoch``."""
+        return self.first if epoch == 0 and self.first is not None else self.epochs
 
     @classmethod
     def named(cls, name: str, training_epochs: int, *, epochs: int = 500, every: int = 100,
-              episodes: int = 5) -> "FlossingSchedule":
-        """The paper's schedules.
+              episodes: int = 5, adaptive_every: int = 10, sharpen: float = 1.0) -> "FlossingSchedule":
+        """The papers' schedules.
 
         ``"none"``; ``"pre"`` (preflossing: one episode before training); ``"during"`` (``episodes``
         episodes ``every`` epochs apart from epoch 0, e.g. {0, 100, 200, 300, 400}); ``"throughout"``
-        (an episode every ``every`` epochs for the whole of training, Fig 12).
+        (an episode every ``every`` epochs for the whole of training, Fig 12); ``"adaptive"`` (surrogate
+        gradient flossing: ``epochs`` of preflossing, then flossing and training alternate every
+        ``every`` epochs until epoch ``every * episodes``, then :class:`AdaptiveFlossing` episodes of
+        ``every`` epochs, checked every ``adaptive_every`` epochs, sharpening ``g`` by ``sharpen``).
         """
         if name not in SCHEDULES:
             raise ValueError(f"FlossingSchedule.named: name must be one of {SCHEDULES}, got {name!r}")
         check_positive_ints("FlossingSchedule.named", training_epochs=training_epochs, epochs=epochs, every=every,
-                            episodes=episodes)
+                            episodes=episodes, adaptive_every=adaptive_every)
+        if not sharpen >= 1:
+            raise ValueError(f"FlossingSchedule.named: sharpen must be a number >= 1, got {sharpen!r}")
         at = {"none": (), "pre": (0,), "during": tuple(range(0, every * episodes, every)),
-              "throughout": tuple(range(0, training_epochs, every))}[name]
-        return cls(tuple(e for e in at if e < training_epochs), epochs)
+              "throughout": tuple(range(0, training_epochs, every)),
+              "adaptive": tuple(range(0, every * episodes, every))}[name]
+        at = tuple(e for e in at if e < training_epochs)
+        if name != "adaptive":
+            return cls(at, epochs)
+        return cls(at, every, first=epochs, adaptive=AdaptiveFlossing(start=every * episodes, epochs=every,
+                                                                     every=adaptive_every, sharpen=sharpen))
 
 
 class RecurrentNetwork(EnsembleModule):
@@ -108,6 +148,9 @@ class TrainingHistory:
         flossing: the :class:`~stablegrad.flossing.FlossingHistory` of each episode, by epoch.
         state: the network's ``state_dict`` after the last epoch (on the CPU), for analyses of trained
             networks (see :func:`trained_network`).
+        triggered: ``(E, R)`` bool, true where an adaptive episode ran before that epoch (``None``
+            without adaptive flossing).
+        sharpness: ``(E, R)`` surrogate sharpness ``g`` at each epoch (``None`` for models without one).
     """
 
     loss: torch.Tensor
@@ -117,6 +160,8 @@ class TrainingHistory:
     sv_indices: tuple[int, ...]
     flossing: dict
     state: dict
+    triggered: Optional[torch.Tensor] = None
+    sharpness: Optional[torch.Tensor] = None
 
 
 def clip_per_member(params, max_norm: float) -> None:
@@ -198,24 +243,53 @@ def train(
         return qr_positive(torch.cat([Q, rest], dim=-1))[0]
 
     classification = tasks[0].classification
+    model, adaptive = network.model, schedule.adaptive
+    sharpness = getattr(model, "g", None)
+    if adaptive is not None and adaptive.sharpen != 1 and not isinstance(sharpness, torch.Tensor):
+        raise ValueError(f"train: adaptive flossing sharpens g, but {type(model).__name__} has no surrogate sharpness g")
+
+    def window(active):
+        """A batch-1 flossing window per member, drawn only for the active members (zeros elsewhere)."""
+        return torch.cat([t.inputs(floss_steps, 1, 1, generator=g, **draw) if a
+                          else torch.zeros(floss_steps, 1, 1, type(t).n_in, **draw)
+                          for t, g, a in zip(tasks, generators, active)], dim=1)
+
+    def episode(active, length):
+        """``length`` flossing epochs of the active members; the others draw nothing and do not move."""
+        idle = torch.eye(S, max(ks), **draw).expand(1, 1, S, max(ks))
+        members = torch.tensor(active, device=h0.device)
+        return floss(model, lambda _: window(active), ks, length, optimiser=floss_optimiser,
+                     transient=floss_transient, members=None if all(active) else members,
+                     Q0=lambda _: torch.cat([basis(g, f, k_r) if a else idle
+                                             for g, f, k_r, a in zip(generators, fillers, ks, active)]),
+                     progress=False)
+
+    @torch.no_grad()
+    def leading_exponent():
+        """lambda_1 of each member on a fresh flossing window (the adaptive trigger)."""
+        Q = torch.cat([random_orthonormal(1, 1, S, 1, generator=g, **draw) for g in generators])
+        x = window([True] * R)
+        return lyapunov_spectrum(model, h0.new_zeros(R, 1, S), x, k=1, transient=floss_transient, Q0=Q).exponents[:, 0, 0]
 
     optimiser = torch.optim.Adam(network.parameters(), lr=lr)
-    floss_optimiser = torch.optim.Adam(network.model.parameters(), lr=floss_lr)
-    losses, accuracies, grad_h0, singular_values, flossing = [], [], [], [], {}
+    floss_optimiser = MemberAdam(model.parameters(), lr=floss_lr)
+    losses, accuracies, grad_h0, singular_values, flossing, triggered, sharpnesses = [], [], [], [], {}, [], []
+    due = torch.zeros(R, dtype=torch.bool)
     delays = sorted({t.delay for t in tasks})
     bar = tqdm(range(epochs), desc=f"training {type(tasks[0]).__name__}, d = {delays}, R = {R}",
                disable=not progress)
     for epoch in bar:
-        if epoch in schedule.at:
-            episode = floss(
-                network.model,
-                lambda _: torch.cat([t.inputs(floss_steps, 1, 1, generator=g, **draw)
-                                     for t, g in zip(tasks, generators)], dim=1),
-                ks, schedule.epochs, optimiser=floss_optimiser, transient=floss_transient,
-                Q0=lambda _: torch.cat([basis(g, f, k_r) for g, f, k_r in zip(generators, fillers, ks)]),
-                progress=False,
-            )
-            flossing[epoch] = FlossingHistory(episode.exponents.cpu(), episode.loss.cpu())
+        scheduled = epoch in schedule.at
+        if scheduled or due.any():
+            run = episode([True] * R, schedule.length(epoch)) if scheduled else episode(due.tolist(), adaptive.epochs)
+            flossing[epoch] = FlossingHistory(run.exponents.cpu(), run.loss.cpu())
+            if not scheduled and adaptive.sharpen != 1:
+                with torch.no_grad():
+                    sharpness[due.to(sharpness.device)] *= adaptive.sharpen
+        if adaptive is not None:
+            triggered.append(due & (not scheduled))
+        if isinstance(sharpness, torch.Tensor):
+            sharpnesses.append(sharpness.detach().clone())
         data = [t.sample(steps, 1, batch, generator=g, **draw) for t, g in zip(tasks, generators)]
         outputs = network(torch.cat([d.inputs for d in data], dim=1))
         member_outputs = outputs.split(1, dim=1)
@@ -225,9 +299,13 @@ def train(
         optimiser.zero_grad()
         loss.sum().backward()
         grad_h0.append(h0.grad.flatten(1).norm(dim=1))
-        W_grad = network.model.W.grad
+        W_grad = model.W.grad
         sv = torch.linalg.svdvals(W_grad.reshape(R, -1, W_grad.shape[-1]))
         singular_values.append(sv[:, [i - 1 for i in sv_indices]])
+        if adaptive is not None and epoch + 1 >= adaptive.start:
+            due = (W_grad.flatten(1).norm(dim=1) > adaptive.grad_max).cpu()
+            if (epoch + 1) % adaptive.every == 0:
+                due |= (leading_exponent() > adaptive.lambda_max).cpu()
         if clip is not None:
             clip_per_member(network.parameters(), clip)
         optimiser.step()
@@ -236,19 +314,21 @@ def train(
             accuracies.append(torch.cat([t.accuracy(out.detach(), d)
                                          for t, out, d in zip(tasks, member_outputs, data)]))
             bar.set_postfix(acc=f"{accuracies[-1].mean():.3f}", refresh=False)
-    cpu = lambda xs: torch.stack(xs).cpu()  # noqa: E731
+    cpu = lambda xs: torch.stack(xs).cpu() if xs else None  # noqa: E731
     return TrainingHistory(
         loss=cpu(losses),
-        accuracy=cpu(accuracies) if classification else None,
+        accuracy=cpu(accuracies),
         grad_h0=cpu(grad_h0),
         grad_W_singular_values=cpu(singular_values),
         sv_indices=sv_indices,
         flossing=flossing,
         state={name: value.detach().cpu() for name, value in network.state_dict().items()},
+        triggered=cpu(triggered),
+        sharpness=cpu(sharpnesses),
     )
 
 
-MODELS = ("tanh", "relu", "lstm")
+MODELS = ("tanh", "relu", "lstm", "binary")
 
 
 @dataclass(frozen=True)
@@ -262,7 +342,10 @@ class TrainingRun:
     Defaults are the gradient-flossing paper's (N = 80, b = 16, T = 300, E = 10^4, E_f = 500, k = 75,
     g = 1) and the authors' code's (clip 0.03, Adam 1e-3, flossing windows of 55 steps, 16 transient).
     ReLU networks draw W with mean -0.1 as the paper does; tanh and ReLU networks carry the code's
-    bias b ~ U[0, 0.1].
+    bias b ~ U[0, 0.1]. For ``model="binary"`` (:class:`~stablegrad.models.BinaryRNN`), ``g`` is the
+    initial surrogate sharpness (W ~ N(0, 1/N)) and the readout of ``sgn(h)`` starts at N(0, 1/N), so
+    that initial logits are of order one. ``adaptive_every`` and ``sharpen`` configure the
+    ``"adaptive"`` schedule (see :meth:`FlossingSchedule.named`).
     """
 
     task: str
@@ -284,6 +367,8 @@ class TrainingRun:
     floss_episodes: int = 5
     floss_steps: int = 55
     floss_transient: int = 16
+    adaptive_every: int = 10
+    sharpen: float = 1.0
     sv_indices: tuple = (1,)
     seed: int = 0
 
@@ -313,13 +398,17 @@ def build_network(run: TrainingRun, device="cpu") -> RecurrentNetwork:
         raise ValueError(f"build_network: model must be one of {MODELS}, got {run.model!r}")
     task = make_task(run.task, run.delays[0])
     generator = torch.Generator().manual_seed(run.seed)
+    readout_std = 1.0
     if run.model == "lstm":
         model = LSTM(run.N, task.n_in, ensemble=run.members, g=run.g, generator=generator)
+    elif run.model == "binary":
+        model = BinaryRNN(run.N, task.n_in, ensemble=run.members, g=run.g, generator=generator)
+        readout_std = run.N ** -0.5
     else:
         model = VanillaRNN(run.N, task.n_in, ensemble=run.members, nonlinearity=run.model, g=run.g,
                            mean=-0.1 if run.model == "relu" else 0.0, init=run.init, bias=0.1,
                            generator=generator)
-    return RecurrentNetwork(model, task.n_out, generator=generator).to(device)
+    return RecurrentNetwork(model, task.n_out, readout_std=readout_std, generator=generator).to(device)
 
 
 def run_training(run: TrainingRun, device="cpu", progress: bool = True) -> TrainingHistory:
@@ -329,7 +418,8 @@ def run_training(run: TrainingRun, device="cpu", progress: bool = True) -> Train
     """
     def compute():
         schedule = FlossingSchedule.named(run.schedule, run.epochs, epochs=run.floss_epochs,
-                                          every=run.floss_every, episodes=run.floss_episodes)
+                                          every=run.floss_every, episodes=run.floss_episodes,
+                                          adaptive_every=run.adaptive_every, sharpen=run.sharpen)
         tasks = [make_task(run.task, d) for d, _ in run.blocks for _ in range(run.ensemble)]
         ks = [k for _, k in run.blocks for _ in range(run.ensemble)]
         return train(build_network(run, device), tasks, epochs=run.epochs,
