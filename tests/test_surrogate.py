@@ -61,3 +61,13 @@ def test_bad_arguments_raise_clear_errors():
         surrogate.get("q_pseudospike")
     with pytest.raises(ValueError, match="must be a new string"):
         surrogate.register("gaussian", lambda v: v, lambda v: v)
+
+
+def test_sech2_differentiates_to_zero_not_nan_far_in_its_tail():
+    """1 / cosh(v)^2 overflows and back-propagates inf * 0 = NaN for |g h| > 89 in float32."""
+    v = torch.tensor([-200.0, -60.0, 0.5, 60.0, 200.0], requires_grad=True)
+    g = torch.tensor(20.0, requires_grad=True)
+    value = surrogate.Surrogate("sech2", sharpness=g)(v)
+    grad_v, grad_g = torch.autograd.grad(value.sum(), (v, g))
+    assert torch.isfinite(grad_v).all() and torch.isfinite(grad_g)
+    assert value[[0, 1, 3, 4]].eq(0).all()

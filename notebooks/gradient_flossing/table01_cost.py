@@ -48,31 +48,7 @@ print(cfg, f"\n{result['threads']} torch threads, device {device}")
 # largest values, where fixed per-step overheads matter least; the model's exponent is given beside it.
 
 # %% tags=["hide-input"]
-SWEEPS = {  # sweep: (x label, exponent the cost model predicts at large size)
-    "train_N": ("training, N", 2.0),
-    "train_b": ("training, batch b", 1.0),
-    "floss_N": ("flossing, N (k = smallest N)", 2.0),
-    "floss_k": ("flossing, k", 1.0),
-    "floss_t_ons": ("flossing, t_ONS", None),
-}
-
-
-def slope(sweep):
-    x, t = np.array(list(seconds[sweep])), np.array(list(seconds[sweep].values()))
-    return float(np.polyfit(np.log(x[-2:]), np.log(t[-2:]), 1)[0])
-
-
-fig, axes = plotting.figure(len(SWEEPS), width=2.3, height=2.3)
-for ax, (sweep, (label, model)) in zip(axes[0], SWEEPS.items()):
-    x, t = np.array(list(seconds[sweep])), np.array(list(seconds[sweep].values()))
-    ax.loglog(x, t, "o-", color=plotting.PALETTE[0], ms=4, label=f"measured, slope {slope(sweep):.2f}")
-    if model is not None:
-        ax.loglog(x, t[-1] * (x / x[-1]) ** model, "--", color="0.5", label=f"model, slope {model:g}")
-    ax.set_xticks(x, [str(v) for v in x], minor=False)
-    ax.set_xticks([], minor=True)
-    ax.set_xlabel(label)
-    ax.legend(fontsize=7)
-axes[0, 0].set_ylabel("seconds per epoch")
+fig, axes = plotting.cost_sweeps(seconds, gf.COST_SWEEPS, gf.cost_exponent)
 fig.suptitle(f"T = {cfg.steps}, base N = {cfg.base_N}, base k = {cfg.base_k}, {device} [scale: {scale}]")
 plt.show()
 
@@ -89,26 +65,7 @@ plt.show()
 
 # %%
 card = claims.Scorecard("gradient_flossing/table01_cost", scale)
-for sweep, (label, model) in SWEEPS.items():
-    if model is None:
-        continue
-    s = slope(sweep)
-    card.record(
-        "Table 1", f"{label}: cost grows as x^{model:g}",
-        paper=f"exponent {model:g} (cost model)",
-        ours=f"fitted exponent {s:.2f} over the two largest sizes",
-        verdict=claims.verdict(abs(s - model) <= 0.5, partly=s >= model / 2),
-        note=f"{device}, {result['threads']} threads",
-    )
-t_ons = seconds["floss_t_ons"]
-first, last = t_ons[min(t_ons)], t_ons[max(t_ons)]
-card.record(
-    "Table 1", "reorthonormalising less often (larger t_ONS) makes flossing cheaper",
-    paper="QR term k/t_ONS",
-    ours=f"{first * 1e3:.1f} ms at t_ONS = {min(t_ons)}, {last * 1e3:.1f} ms at t_ONS = {max(t_ons)}",
-    verdict=claims.verdict(last < first),
-    note=f"N = {cfg.base_N}, k = {cfg.base_k}",
-)
+gf.record_cost_claims(card, result, cfg, device)
 share = result["preflossing_share"]
 print(f"500 preflossing epochs cost {share:.1%} of 10^4 training epochs here")
 card.record(

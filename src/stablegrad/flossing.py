@@ -6,7 +6,6 @@ import torch
 from tqdm import tqdm
 
 from ._validation import check_positive_ints
-from .optim import MemberAdam
 from .tangent import LyapunovSpectrum, lyapunov_spectrum, random_orthonormal
 
 __all__ = ["FlossingError", "FlossingHistory", "floss", "flossing_loss"]
@@ -73,7 +72,6 @@ def floss(
     optimiser: Optional[torch.optim.Optimizer] = None,
     Q0: Optional[TensorOrFactory] = None,
     generator: Optional[torch.Generator] = None,
-    members: Optional[torch.Tensor] = None,
     progress: bool = True,
 ) -> FlossingHistory:
     """Adam on ``flossing_loss`` of the ``k`` leading exponents for ``epochs`` steps.
@@ -88,9 +86,7 @@ def floss(
     ``params`` defaults to all of ``model``'s parameters; pass ``optimiser`` instead to keep one
     optimiser state across several flossing episodes (as the authors' code does). The initial tangent
     basis ``Q0`` (``(R, *batch, N, k)``) defaults to a fresh random draw from ``generator`` each epoch,
-    so that the optimiser cannot exploit one particular basis in a short window. ``members`` (a boolean
-    ``(R,)`` mask, with an ``optimiser`` that steps selected members, :class:`~stablegrad.optim.MemberAdam`)
-    restricts the updates to those members.
+    so that the optimiser cannot exploit one particular basis in a short window.
 
     Raises :class:`FlossingError` (with the history so far) instead of taking a step on a non-finite
     loss or gradient: a tangent direction mapped to zero has no defined growth rate gradient (its
@@ -105,8 +101,6 @@ def floss(
         optimiser = torch.optim.Adam(list(model.parameters() if params is None else params), lr=lr)
     elif params is not None:
         raise ValueError("floss: pass params or optimiser, not both (the optimiser holds its parameters)")
-    if members is not None and not isinstance(optimiser, MemberAdam):
-        raise ValueError("floss: members needs an optimiser that steps selected members (stablegrad.optim.MemberAdam)")
     tangents = int(torch.as_tensor(k).max())
     exponents, losses = [], []
 
@@ -119,7 +113,7 @@ def floss(
         raise FlossingError(f"floss: the flossing {what} became non-finite at epoch {epoch} ({cause})",
                             epoch, history())
 
-    for epoch in tqdm(range(epochs), desc=f"flossing k={k}", disable=not progress):
+    for epoch in tqdm(range(epochs), desc=f"flossing k={sorted(set(torch.as_tensor(k).flatten().tolist()))}", disable=not progress):
         x = _at_epoch(inputs, epoch)
         h = torch.zeros(*x.shape[1:-1], model.state_size, dtype=x.dtype, device=x.device) \
             if h0 is None else _at_epoch(h0, epoch)
@@ -133,16 +127,11 @@ def floss(
                                 "zero, e.g. by a ReLU network whose units are all silent")
         optimiser.zero_grad()
         loss.backward()
-        if members is not None:  # the other members take no part, not even in the finiteness check
-            for group in optimiser.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p.grad[~members.to(p.device)] = 0
         if not all(torch.isfinite(p.grad).all() for group in optimiser.param_groups for p in group["params"]
                    if p.grad is not None):
             stop(epoch, "gradient", "a tangent direction was mapped to zero, as by a ReLU network whose units "
                                     "are all silent or at h = 0, so its growth rate has no gradient")
-        optimiser.step() if members is None else optimiser.step(members)
+        optimiser.step()
         exponents.append(spectrum.exponents.detach())
         losses.append(per_member.detach())
     return history()

@@ -7,11 +7,13 @@ __all__ = ["MemberAdam"]
 class MemberAdam(torch.optim.Optimizer):
     """Adam on ensemble parameters (leading dimension ``R``) with one step count per member.
 
-    ``step(active)`` updates only the members where the boolean ``(R,)`` mask ``active`` is true (all
-    when ``None``) and leaves the others, and their moment estimates, untouched. Each member therefore
-    follows exactly the Adam trajectory it would follow alone, even when members floss at different
-    epochs (adaptive flossing); ``torch.optim.Adam`` keeps one step count per tensor and cannot.
+    :meth:`take` hands a sub-ensemble its members' slice of the optimiser state and :meth:`put` takes it
+    back, so that some members can be updated on their own (adaptive flossing) while every member follows
+    exactly the Adam trajectory it would follow alone; ``torch.optim.Adam`` keeps one step count per
+    tensor and cannot.
     """
+
+    STATE = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
         if not lr > 0:
@@ -20,28 +22,45 @@ class MemberAdam(torch.optim.Optimizer):
             raise ValueError(f"MemberAdam: betas must lie in [0, 1), got {betas!r}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
 
+    def _state(self, p: torch.Tensor) -> dict:
+        state = self.state[p]
+        if not state:
+            state.update(step=p.new_zeros(p.shape[0]), exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+        return state
+
     @torch.no_grad()
-    def step(self, active: torch.Tensor = None):
+    def step(self):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = p.new_zeros(p.shape[0])
-                    state["exp_avg"] = torch.zeros_like(p)
-                    state["exp_avg_sq"] = torch.zeros_like(p)
-                mask = p.new_ones(p.shape[0], dtype=torch.bool) if active is None else active.to(p.device)
-                if mask.shape != (p.shape[0],):
-                    raise ValueError(f"MemberAdam: active must have shape ({p.shape[0]},), got {tuple(mask.shape)}")
-                expand = mask.view(-1, *[1] * (p.dim() - 1))
-                state["step"] += mask
-                steps = state["step"].clamp(min=1).view_as(expand.to(p.dtype))
-                exp_avg = torch.where(expand, beta1 * state["exp_avg"] + (1 - beta1) * p.grad, state["exp_avg"])
-                exp_avg_sq = torch.where(expand, beta2 * state["exp_avg_sq"] + (1 - beta2) * p.grad**2,
-                                         state["exp_avg_sq"])
-                state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
-                denom = (exp_avg_sq / (1 - beta2**steps)).sqrt() + group["eps"]
-                update = group["lr"] * exp_avg / (1 - beta1**steps) / denom
-                p.sub_(torch.where(expand, update, 0))
+                state = self._state(p)
+                state["step"] += 1
+                steps = state["step"].view(-1, *[1] * (p.dim() - 1))
+                state["exp_avg"].lerp_(p.grad, 1 - beta1)
+                state["exp_avg_sq"].mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                denom = (state["exp_avg_sq"] / (1 - beta2**steps)).sqrt() + group["eps"]
+                p.sub_(group["lr"] * state["exp_avg"] / (1 - beta1**steps) / denom)
+
+    def _pairs(self, params):
+        own = [p for group in self.param_groups for p in group["params"]]
+        params = list(params)
+        if len(params) != len(own) or any(p.shape[1:] != q.shape[1:] for p, q in zip(own, params)):
+            raise ValueError("MemberAdam: params must be a sub-ensemble of this optimiser's parameters, in order")
+        return zip(own, params)
+
+    def take(self, indices: torch.Tensor, params) -> "MemberAdam":
+        """An optimiser for ``params``, the sub-ensemble ``indices`` of this one's parameters, holding
+        those members' state."""
+        sub = MemberAdam(list(params), **{k: v for k, v in self.defaults.items()})
+        for p, q in self._pairs(sub.param_groups[0]["params"]):
+            sub.state[q] = {name: value[indices.to(value.device)].clone() for name, value in self._state(p).items()}
+        return sub
+
+    @torch.no_grad()
+    def put(self, indices: torch.Tensor, sub: "MemberAdam") -> None:
+        """Write the state of ``sub`` (made by :meth:`take` with ``indices``) back into these members."""
+        for p, q in self._pairs(sub.param_groups[0]["params"]):
+            for name, value in sub._state(q).items():
+                self._state(p)[name][indices.to(value.device)] = value

@@ -76,3 +76,20 @@ def against_delay(ax, delays, conditions: dict, *, q=(20, 80), log=False):
         ax.set_yscale("log")
     ax.set_xlabel("delay d")
     ax.legend()
+
+
+def cost_sweeps(seconds: dict, sweeps: dict, exponent) -> tuple:
+    """Log-log panels of measured seconds per epoch, one per sweep ``{name: (label, model exponent)}``,
+    with the fitted ``exponent(seconds, name)`` and the model's slope (dashed) through the largest point."""
+    fig, axes = figure(len(sweeps), width=2.3, height=2.3)
+    for ax, (sweep, (label, model)) in zip(axes[0], sweeps.items()):
+        x, t = np.array(list(seconds[sweep])), np.array(list(seconds[sweep].values()))
+        ax.loglog(x, t, "o-", color=PALETTE[0], ms=4, label=f"measured, slope {exponent(seconds, sweep):.2f}")
+        if model is not None:
+            ax.loglog(x, t[-1] * (x / x[-1]) ** model, "--", color="0.5", label=f"model, slope {model:g}")
+        ax.set_xticks(x, [str(v) for v in x], minor=False)
+        ax.set_xticks([], minor=True)
+        ax.set_xlabel(label)
+        ax.legend(fontsize=7)
+    axes[0, 0].set_ylabel("seconds per epoch")
+    return fig, axes

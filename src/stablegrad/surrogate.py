@@ -44,8 +44,9 @@ SHAPES: dict = {
         lambda v, q: torch.sign(v) * (1 - (1 + 2 * v.abs() / (q - 1)) ** (1 - q)) / 2,
         params=("q",),
     ),
-    # the binary networks of surrogate gradient flossing: sech^2, the derivative of tanh (peak 1, area 2)
-    "sech2": _Shape(lambda v: 1 / torch.cosh(v) ** 2, torch.tanh),
+    # the binary networks of surrogate gradient flossing: sech^2, the derivative of tanh (peak 1, area 2),
+    # as 4 e^{-2|v|} / (1 + e^{-2|v|})^2, which underflows to 0 where 1 / cosh^2 would differentiate to NaN
+    "sech2": _Shape(lambda v: 4 * torch.exp(-2 * v.abs()) / (1 + torch.exp(-2 * v.abs())) ** 2, torch.tanh),
 }
 
 

@@ -148,8 +148,11 @@ class TrainingHistory:
         flossing: the :class:`~stablegrad.flossing.FlossingHistory` of each episode, by epoch.
         state: the network's ``state_dict`` after the last epoch (on the CPU), for analyses of trained
             networks (see :func:`trained_network`).
+        grad_W: ``(E, R)`` Frobenius norm of dL/dW before clipping (adaptive flossing's gradient trigger).
         triggered: ``(E, R)`` bool, true where an adaptive episode ran before that epoch (``None``
             without adaptive flossing).
+        checked_exponent: ``(E, R)`` the adaptive trigger's estimate of lambda_1 after that epoch, NaN at
+            epochs without a check (``None`` without adaptive flossing).
         sharpness: ``(E, R)`` surrogate sharpness ``g`` at each epoch (``None`` for models without one).
     """
 
@@ -160,7 +163,9 @@ class TrainingHistory:
     sv_indices: tuple[int, ...]
     flossing: dict
     state: dict
+    grad_W: Optional[torch.Tensor] = None
     triggered: Optional[torch.Tensor] = None
+    checked_exponent: Optional[torch.Tensor] = None
     sharpness: Optional[torch.Tensor] = None
 
 
@@ -234,12 +239,12 @@ def train(
     draw = dict(device=h0.device, dtype=h0.dtype)
     S = network.model.state_size
 
-    def basis(g, filler, k_r):
-        """The member's own k_r random directions, completed to max(ks) from a separate stream."""
+    def basis(g, filler, k_r, width):
+        """The member's own k_r random directions, completed to ``width`` from a separate stream."""
         Q = random_orthonormal(1, 1, S, k_r, generator=g, **draw)
-        if k_r == max(ks):
+        if k_r == width:
             return Q
-        rest = torch.randn(1, 1, S, max(ks) - k_r, generator=filler, dtype=Q.dtype).to(Q.device)
+        rest = torch.randn(1, 1, S, width - k_r, generator=filler, dtype=Q.dtype).to(Q.device)
         return qr_positive(torch.cat([Q, rest], dim=-1))[0]
 
     classification = tasks[0].classification
@@ -248,32 +253,44 @@ def train(
     if adaptive is not None and adaptive.sharpen != 1 and not isinstance(sharpness, torch.Tensor):
         raise ValueError(f"train: adaptive flossing sharpens g, but {type(model).__name__} has no surrogate sharpness g")
 
-    def window(active):
-        """A batch-1 flossing window per member, drawn only for the active members (zeros elsewhere)."""
-        return torch.cat([t.inputs(floss_steps, 1, 1, generator=g, **draw) if a
-                          else torch.zeros(floss_steps, 1, 1, type(t).n_in, **draw)
-                          for t, g, a in zip(tasks, generators, active)], dim=1)
+    def window(members):
+        """A batch-1 flossing window for each of ``members`` (indices), from its own generator."""
+        return torch.cat([tasks[r].inputs(floss_steps, 1, 1, generator=generators[r], **draw) for r in members], dim=1)
 
-    def episode(active, length):
-        """``length`` flossing epochs of the active members; the others draw nothing and do not move."""
-        idle = torch.eye(S, max(ks), **draw).expand(1, 1, S, max(ks))
-        members = torch.tensor(active, device=h0.device)
-        return floss(model, lambda _: window(active), ks, length, optimiser=floss_optimiser,
-                     transient=floss_transient, members=None if all(active) else members,
-                     Q0=lambda _: torch.cat([basis(g, f, k_r) if a else idle
-                                             for g, f, k_r, a in zip(generators, fillers, ks, active)]),
-                     progress=False)
+    def episode(members, length):
+        """``length`` flossing epochs of ``members`` (indices) alone, as a sub-ensemble when not all take part
+        (each member draws only its own data and keeps its own Adam state, so it moves as it would alone).
+        Returns the history with NaN for the members that did not take part."""
+        k_sub = [ks[r] for r in members]
+        Q0 = lambda _: torch.cat([basis(generators[r], fillers[r], ks[r], max(k_sub)) for r in members])  # noqa: E731
+        if len(members) == R:
+            run = floss(model, lambda _: window(members), k_sub, length, optimiser=floss_optimiser,
+                        transient=floss_transient, Q0=Q0, progress=False)
+            return FlossingHistory(run.exponents.cpu(), run.loss.cpu())
+        index = torch.tensor(members)
+        sub = model.subset(index)
+        optimiser = floss_optimiser.take(index, sub.parameters())
+        run = floss(sub, lambda _: window(members), k_sub, length, optimiser=optimiser,
+                    transient=floss_transient, Q0=Q0, progress=False)
+        floss_optimiser.put(index, optimiser)
+        with torch.no_grad():
+            for p, q in zip(model.parameters(), sub.parameters()):
+                p[index.to(p.device)] = q
+        def full(v):
+            return torch.full((v.shape[0], R, *v.shape[2:]), torch.nan, dtype=v.dtype).index_copy_(1, index, v.cpu())
+        return FlossingHistory(full(run.exponents), full(run.loss))
 
     @torch.no_grad()
     def leading_exponent():
         """lambda_1 of each member on a fresh flossing window (the adaptive trigger)."""
         Q = torch.cat([random_orthonormal(1, 1, S, 1, generator=g, **draw) for g in generators])
-        x = window([True] * R)
+        x = window(range(R))
         return lyapunov_spectrum(model, h0.new_zeros(R, 1, S), x, k=1, transient=floss_transient, Q0=Q).exponents[:, 0, 0]
 
     optimiser = torch.optim.Adam(network.parameters(), lr=lr)
     floss_optimiser = MemberAdam(model.parameters(), lr=floss_lr)
-    losses, accuracies, grad_h0, singular_values, flossing, triggered, sharpnesses = [], [], [], [], {}, [], []
+    losses, accuracies, grad_h0, grad_W, singular_values, flossing = [], [], [], [], [], {}
+    triggered, checked, sharpnesses = [], [], []
     due = torch.zeros(R, dtype=torch.bool)
     delays = sorted({t.delay for t in tasks})
     bar = tqdm(range(epochs), desc=f"training {type(tasks[0]).__name__}, d = {delays}, R = {R}",
@@ -281,8 +298,8 @@ def train(
     for epoch in bar:
         scheduled = epoch in schedule.at
         if scheduled or due.any():
-            run = episode([True] * R, schedule.length(epoch)) if scheduled else episode(due.tolist(), adaptive.epochs)
-            flossing[epoch] = FlossingHistory(run.exponents.cpu(), run.loss.cpu())
+            flossing[epoch] = episode(list(range(R)), schedule.length(epoch)) if scheduled \
+                else episode(due.nonzero()[:, 0].tolist(), adaptive.epochs)
             if not scheduled and adaptive.sharpen != 1:
                 with torch.no_grad():
                     sharpness[due.to(sharpness.device)] *= adaptive.sharpen
@@ -302,10 +319,14 @@ def train(
         W_grad = model.W.grad
         sv = torch.linalg.svdvals(W_grad.reshape(R, -1, W_grad.shape[-1]))
         singular_values.append(sv[:, [i - 1 for i in sv_indices]])
-        if adaptive is not None and epoch + 1 >= adaptive.start:
-            due = (W_grad.flatten(1).norm(dim=1) > adaptive.grad_max).cpu()
-            if (epoch + 1) % adaptive.every == 0:
-                due |= (leading_exponent() > adaptive.lambda_max).cpu()
+        grad_W.append(W_grad.flatten(1).norm(dim=1))
+        if adaptive is not None:
+            checked.append(torch.full((R,), torch.nan, **draw))
+            if epoch + 1 >= adaptive.start:
+                due = (grad_W[-1] > adaptive.grad_max).cpu()
+                if (epoch + 1) % adaptive.every == 0:
+                    checked[-1] = leading_exponent()
+                    due |= (checked[-1] > adaptive.lambda_max).cpu()
         if clip is not None:
             clip_per_member(network.parameters(), clip)
         optimiser.step()
@@ -323,7 +344,9 @@ def train(
         sv_indices=sv_indices,
         flossing=flossing,
         state={name: value.detach().cpu() for name, value in network.state_dict().items()},
+        grad_W=cpu(grad_W),
         triggered=cpu(triggered),
+        checked_exponent=cpu(checked),
         sharpness=cpu(sharpnesses),
     )
 

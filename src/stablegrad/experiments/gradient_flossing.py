@@ -10,9 +10,11 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
+from .. import claims
 from ..flossing import FlossingError, FlossingHistory, floss
 from ..models import LSTM, VanillaRNN
 from ..store import cached
@@ -21,11 +23,11 @@ from ..tangent import (condition_numbers, lyapunov_condition_number, lyapunov_sp
 from ..tasks import BinaryXOR, ContinuousXOR, make_task
 from ..training import TrainingRun, build_network, run_training, train, trained_network
 
-__all__ = ["FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG06", "FIG12", "FIG13", "FIG16", "TABLE01",
+__all__ = ["COST_SWEEPS", "FIG01", "FIG02", "FIG03", "FIG04", "FIG05", "FIG06", "FIG12", "FIG13", "FIG16", "TABLE01",
            "Fig01Config", "Fig02Config", "Fig03Config", "Fig04Config", "Fig05Config", "Fig06Config", "Fig12Config",
-           "Fig13Config", "Fig16Config", "Table01Config", "fig01", "fig02", "fig03", "fig03_runs", "fig04",
-           "fig04_runs", "fig05", "fig06", "fig08_09", "fig10_11", "fig12", "fig13", "fig16", "final_mean",
-           "long_run_spectrum", "silent_steps", "table01"]
+           "Fig13Config", "Fig16Config", "Table01Config", "cost_exponent", "fig01", "fig02", "fig03", "fig03_runs",
+           "fig04", "fig04_runs", "fig05", "fig06", "fig08_09", "fig10_11", "fig12", "fig13", "fig16", "final_mean",
+           "long_run_spectrum", "record_cost_claims", "silent_steps", "table01"]
 
 
 @dataclass(frozen=True)
@@ -696,13 +698,53 @@ def _median_seconds(fn, repeats: int) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+#: Table 1's sweeps: name -> (x label, the cost model's exponent at large size; None: the cost only falls).
+COST_SWEEPS = {
+    "train_N": ("training, N", 2.0),
+    "train_b": ("training, batch b", 1.0),
+    "floss_N": ("flossing, N (k = smallest N)", 2.0),
+    "floss_k": ("flossing, k", 1.0),
+    "floss_t_ons": ("flossing, t_ONS", None),
+}
+
+
+def cost_exponent(seconds: dict, sweep: str) -> float:
+    """Slope of log seconds against log size over a sweep's two largest sizes, where fixed per-step
+    overheads matter least."""
+    x, t = np.array(list(seconds[sweep])), np.array(list(seconds[sweep].values()))
+    return float(np.polyfit(np.log(x[-2:]), np.log(t[-2:]), 1)[0])
+
+
+def record_cost_claims(card, result: dict, cfg: Table01Config, device: str) -> None:
+    """Record Table 1's scaling claims on ``card``: a fitted exponent reproduces the cost model's if within
+    +-0.5 of it, partly if at least half of it; a larger t_ONS must make flossing cheaper."""
+    seconds, threads = result["seconds"], result["threads"]
+    for sweep, (label, model) in COST_SWEEPS.items():
+        if model is None:
+            continue
+        fitted = cost_exponent(seconds, sweep)
+        card.record("Table 1", f"{label}: cost grows as x^{model:g}", paper=f"exponent {model:g} (cost model)",
+                    ours=f"fitted exponent {fitted:.2f} over the two largest sizes",
+                    verdict=claims.verdict(abs(fitted - model) <= 0.5, partly=fitted >= model / 2),
+                    note=f"{device}, {threads} threads")
+    t_ons = seconds["floss_t_ons"]
+    first, last = t_ons[min(t_ons)], t_ons[max(t_ons)]
+    card.record("Table 1", "reorthonormalising less often (larger t_ONS) makes flossing cheaper",
+                paper="QR term k/t_ONS",
+                ours=f"{first * 1e3:.1f} ms at t_ONS = {min(t_ons)}, {last * 1e3:.1f} ms at t_ONS = {max(t_ons)}",
+                verdict=claims.verdict(last < first), note=f"N = {cfg.base_N}, k = {cfg.base_k}")
+
+
+def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True,
+            model: str = "tanh") -> dict:
     """Seconds per training epoch (one network: forward, backward, Adam) against N and b, and per flossing
-    epoch (batch 1) against N, k and t_ONS, on this machine. ``{sweep: {value: seconds}}``."""
+    epoch (batch 1) against N, k and t_ONS, on this machine. ``{sweep: {value: seconds}}``.
+
+    ``model`` is a :data:`~stablegrad.training.MODELS` name (``"binary"`` for surrogate flossing)."""
     cfg = TABLE01[scale]
 
     def network(N):
-        return build_network(TrainingRun("binary_xor", (2,), N=N, ensemble=1, seed=seed), device)
+        return build_network(TrainingRun("binary_xor", (2,), model=model, N=N, ensemble=1, seed=seed), device)
 
     def training_epoch(N, batch):
         net = network(N)
@@ -731,7 +773,8 @@ def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: b
         return {"seconds": out, "threads": torch.get_num_threads(),
                 "preflossing_share": 500 * floss_epoch / (10_000 * train_epoch)}
 
-    return cached("gradient_flossing/table01", {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}, compute)
+    return cached("gradient_flossing/table01", {"scale": scale, "seed": seed, "device": device, "model": model,
+                                                **asdict(cfg)}, compute)
 
 
 @dataclass(frozen=True)

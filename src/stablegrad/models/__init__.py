@@ -3,7 +3,8 @@ cheap, an analytic ``jacobian(h, x)``; parameters carry a leading ensemble dimen
 from ..tangent import System
 from ._ensemble import EnsembleModule
 from .binary import BinaryRNN
+from .lif import LIFNetwork
 from .lstm import LSTM
 from .rate import VanillaRNN
 
-__all__ = ["LSTM", "BinaryRNN", "EnsembleModule", "System", "VanillaRNN"]
+__all__ = ["LSTM", "BinaryRNN", "EnsembleModule", "LIFNetwork", "System", "VanillaRNN"]

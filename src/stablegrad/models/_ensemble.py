@@ -22,7 +22,11 @@ class EnsembleModule(nn.Module):
         """Network ``i`` of the ensemble as a stand-alone ensemble of one (parameters copied)."""
         if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < self.ensemble:
             raise ValueError(f"{type(self).__name__}: i must be an integer in [0, ensemble={self.ensemble}), got {i!r}")
-        return self._mapped(lambda p: p[i : i + 1])
+        return self.subset(torch.tensor([i]))
+
+    def subset(self, indices: torch.Tensor):
+        """The members ``indices`` (a 1-D integer tensor) as an ensemble of their own (parameters copied)."""
+        return self._mapped(lambda p: p[indices.to(p.device)])
 
     def repeated(self, times: int):
         """The whole ensemble ``times`` times over, block after block (parameters copied): the same

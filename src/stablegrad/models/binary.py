@@ -90,7 +90,7 @@ class BinaryRNN(EnsembleModule):
     def jacobian(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Surrogate Jacobian ``W diag(sech^2(g h))`` ``(R, *batch, N, N)``; differentiable in ``W`` and ``g``."""
         self._check(h, x)
-        slope = 1 / torch.cosh(self._sharpness(h) * h) ** 2
+        slope = surrogate.Surrogate("sech2", sharpness=self._sharpness(h))(h)
         return broadcast_members(self.W, h) * slope.unsqueeze(-2)
 
     def hidden(self, h: torch.Tensor) -> torch.Tensor:
