@@ -28,6 +28,9 @@ def test_primitive_is_an_antiderivative_with_dampening_and_sharpness(name):
     x = v.clone().requires_grad_()
     (grad,) = torch.autograd.grad(s.primitive(x).sum(), x)
     torch.testing.assert_close(grad, s(v), rtol=1e-12, atol=1e-12)
+    zero = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    (slope,) = torch.autograd.grad(s.primitive(zero).sum(), zero)
+    assert slope.item() == pytest.approx(0.7, rel=1e-12)  # the peak, exactly at v = 0
 
 
 def test_fast_sigmoid_of_the_flossing_paper_is_table_s1_at_half_the_sharpness():
@@ -49,8 +52,8 @@ def test_step_functions_are_exact_forward_and_surrogate_backward(step, exact):
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="unknown surrogate 'sech'"):
         surrogate.get("sech")
-    with pytest.raises(ValueError, match="sharpness must be positive"):
-        surrogate.get("sech2", sharpness=0.0)
+    with pytest.raises(ValueError, match="sharpness must be positive and finite"):
+        surrogate.get("sech2", sharpness=float("inf"))
     with pytest.raises(ValueError, match="sharpness must be positive"):
         surrogate.get("sech2", sharpness=torch.tensor([1.0, -2.0]))
     with pytest.raises(ValueError, match="dampening must be positive"):

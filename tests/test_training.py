@@ -187,3 +187,22 @@ def test_the_adaptive_schedule_alternates_then_waits_for_triggers():
     assert schedule.adaptive == AdaptiveFlossing(start=500, epochs=100, every=10, sharpen=1.2)
     with pytest.raises(ValueError, match="has no surrogate sharpness g"):
         train(network(), BinaryXOR(2), epochs=1, steps=10, k=2, schedule=schedule, progress=False)
+
+
+def test_a_member_whose_gradient_overflows_skips_its_update_and_the_others_train_as_alone():
+    gen = torch.Generator().manual_seed(2)
+    model = BinaryRNN(10, 1, ensemble=2, g=torch.tensor([1e-3, 1.0]), generator=gen)
+    with torch.no_grad():
+        model.W[0] *= 5  # a nearly linear surrogate of a strongly expanding network: gradients ~ 5^T overflow
+    ensemble = RecurrentNetwork(model, 1, readout_std=0.3, generator=gen)
+    exploding, healthy = ensemble.member(0), ensemble.member(1)
+    kwargs = dict(epochs=2, steps=80, batch=2, progress=False)
+    history = train(ensemble, BinaryXOR(4), seeds=[0, 1], **kwargs)
+    assert history.skipped[:, 0].all() and not history.skipped[:, 1].any()
+    assert torch.isinf(history.grad_W[:, 0]).all() and torch.isnan(history.grad_W_singular_values[:, 0]).all()
+    for (name, p), q in zip(ensemble.named_parameters(), exploding.parameters()):
+        assert torch.equal(p[0], q[0]), name  # Adam with zero gradients and zero moments does not move
+    alone = train(healthy, BinaryXOR(4), seeds=[1], **kwargs)
+    assert torch.allclose(history.loss[:, 1], alone.loss[:, 0])
+    for p, q in zip(ensemble.parameters(), healthy.parameters()):
+        assert torch.allclose(p[1], q[0])

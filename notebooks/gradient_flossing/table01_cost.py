@@ -60,7 +60,8 @@ plt.show()
 # ## Paper vs this book
 #
 # Criteria, fixed before looking at the numbers: a fitted exponent *reproduces* the model's if it lies within
-# ±0.5 of it, *partly* if it has the right sign and is at least half the model's value. For $t_\mathrm{ONS}$,
+# ±0.5 of it, *partly* if it lies within a factor of two of it (tightened after review: the earlier rule,
+# at least half the model's value, also passed exponents far above it). For $t_\mathrm{ONS}$,
 # the cost must fall from $t_\mathrm{ONS} = 1$ to the largest interval.
 
 # %%

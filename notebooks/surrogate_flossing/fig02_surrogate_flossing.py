@@ -92,13 +92,12 @@ plt.show()
 #
 # * **2A, g = 1**: the median over networks of $|\lambda_1|$, averaged over the last ten epochs, is
 #   below 0.1.
-# * **2A, larger g slower**: the first epoch at which the median $|\lambda_1|$ falls below 0.1 grows with
-#   $g$ (a $g$ that never gets there counts as slowest); partly if it is not monotone but the largest
-#   $g$ is slower than $g = 1$.
+# * **2A, larger g slower**: $g = 1$ reaches a median $|\lambda_1| < 0.1$, and each larger $g$ gets there
+#   strictly later or never; partly if the largest $g$ is at least slower than $g = 1$.
 # * **2B**: in the long-run spectra after flossing, the median over networks of $\max_{i\le k}|\lambda_i|$
 #   is below 0.1 for every $k$ (partly: for some $k$).
-# * **Limitations section**: training $g$ by flossing makes it smaller ("g became very small"): the
-#   median final $g$ is below its initial value for every initial $g$ (partly: for some).
+# * **Limitations section**: training $g$ by flossing makes it small ("g became very small"): the
+#   median final $g$ is below half its initial value for every initial $g$ (partly: it decreased for some).
 
 # %%
 card = claims.Scorecard("surrogate_flossing/fig02_surrogate_flossing", scale)
@@ -123,7 +122,8 @@ card.record(
     ours=", ".join(f"g={g:g}: {'never' if np.isinf(e) else f'epoch {e}'}" for g, e in reached.items())
          + " (first epoch with median |λ1| < 0.1); "
          + ", ".join(f"g={g:g}: {v:.2f}" for g, v in final.items()) + " (final median |λ1|)",
-    verdict=claims.verdict(all(a <= b for a, b in zip(order, order[1:])), partly=order[-1] > order[0]),
+    verdict=claims.verdict(np.isfinite(order[0]) and all(b > a or np.isinf(b) for a, b in zip(order, order[1:])),
+                           partly=order[-1] > order[0]),
 )
 largest = {k: float(np.median(result["after"][k][:, :k].abs().amax(1).numpy())) for k in cfg.ks}
 print("B: median max_{i<=k} |lambda_i| after flossing", largest)
@@ -135,11 +135,11 @@ card.record(
 )
 g_final = np.median(result["g_final"].numpy(), axis=1)
 print("final g (median) from initial", dict(zip(cfg.gs, g_final.round(3))))
-shrunk = [gf < g for g, gf in zip(cfg.gs, g_final)]
+halved = [gf < g / 2 for g, gf in zip(cfg.gs, g_final)]
 card.record(
     "limitations-g", "training g by surrogate flossing makes g small",
     paper="g became very small, making the surrogate nearly linear",
     ours=", ".join(f"{g:g} → {gf:.2f}" for g, gf in zip(cfg.gs, g_final)) + f" after {cfg.epochs} epochs (median)",
-    verdict=claims.verdict(all(shrunk), partly=any(shrunk)),
+    verdict=claims.verdict(all(halved), partly=any(gf < g for g, gf in zip(cfg.gs, g_final))),
 )
 card

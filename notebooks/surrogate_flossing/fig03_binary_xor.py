@@ -34,8 +34,11 @@
 # 55-step window with 16 transient steps), by how much $g$ grows per episode (×1.2), the number of
 # flossed exponents $k$, the network size, the sequence length, the number of epochs and the optimiser
 # settings (those of the gradient-flossing reproduction: Adam $10^{-3}$, gradients clipped per array at
-# 0.03, a fresh batch of 16 streams per epoch, loss = binary cross-entropy of one logit, which equals the
-# paper's two-class cross-entropy with a one-hot target). Each network triggers its own episodes
+# 0.03, a fresh batch of 16 streams per epoch, loss = binary cross-entropy of one logit; the paper's
+# two-class cross-entropy with a one-hot target has the same value for the difference of its two logits,
+# but twice the readout parameters). The gradient norm of C and D is that of the whole loss (all time
+# steps) with respect to the trainable initial state, as training computes it; appendix F motivates it
+# with the last step's loss $L_T$ alone. Each network triggers its own episodes
 # independently of the others in its ensemble (a per-network Adam state makes that exact).
 
 # %% tags=["parameters"]

@@ -160,8 +160,8 @@ card.record(
 card
 
 # %% [markdown]
-# The two Jacobians agree to the rounding of a few floating-point operations; most entries agree exactly.
-# That checks the derivation above, including the two corrections to eq 15 (a reset term in every column,
+# Where the criterion holds (printed above), the two Jacobians differ only by the rounding of a few
+# floating-point operations, and the printed share of entries agree exactly. That checks the derivation above, including the two corrections to eq 15 (a reset term in every column,
 # as printed, or the recurrent input through $\phi$ rather than $S$ is not the derivative of the forward
 # pass that autodiff differentiates). At the
 # `smoke` scale the network has $N = 8$ neurons; `book` and `paper` use $N = 32$ (the paper does not give

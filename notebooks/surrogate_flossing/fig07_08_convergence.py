@@ -244,8 +244,8 @@ card
 # $\begin{pmatrix}\beta\mathbb 1 & \alpha\mathbb 1\\ 0 & \alpha\mathbb 1\end{pmatrix}$ (reset ignored),
 # whose exponents are $\log\beta = -\Delta t/\tau_\mathrm{mem}$ and $\log\alpha = -\Delta t/\tau_\mathrm{syn}$
 # ($-100$ and $-200\ \mathrm s^{-1}$). So a sharp surrogate pulls the whole spectrum toward the leak rates:
-# the leading exponents drop (from positive at $g = 1$ to about $-1/\tau_\mathrm{mem}$), but the trailing
-# ones rise. With the reset ignored the determinant of every surrogate Jacobian is exactly
+# the leading exponents can only drop toward $\log\beta$ and the trailing ones rise toward $\log\alpha$
+# (compare the printed ranges at the two $g$). With the reset ignored the determinant of every surrogate Jacobian is exactly
 # $\beta^N\alpha^N$ (subtract the $I'$ rows from the $U'$ rows), so the exponents always sum to
 # $N(\log\beta + \log\alpha) = -0.6N$ per step, whatever $g$, the weights or the input: a sharper surrogate
 # can only redistribute, not lower, their total. Binary networks have no leak, which is why their surrogate

@@ -57,7 +57,7 @@ print(f"500 flossing epochs (N = 80, k = 75, 55-step windows) cost {result['pref
 # ## Paper vs this book
 #
 # Criteria, fixed before looking at the numbers (as for gradient flossing): a fitted exponent
-# *reproduces* the model's if it lies within ±0.5 of it, *partly* if it is at least half the model's value;
+# *reproduces* the model's if it lies within ±0.5 of it, *partly* if it lies within a factor of two of it;
 # a larger $t_\mathrm{ONS}$ must make flossing cheaper.
 
 # %%

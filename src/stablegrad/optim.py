@@ -13,13 +13,13 @@ class MemberAdam(torch.optim.Optimizer):
     tensor and cannot.
     """
 
-    STATE = ("step", "exp_avg", "exp_avg_sq")
-
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
         if not lr > 0:
             raise ValueError(f"MemberAdam: lr must be positive, got {lr!r}")
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"MemberAdam: betas must lie in [0, 1), got {betas!r}")
+        if not eps > 0:
+            raise ValueError(f"MemberAdam: eps must be positive, got {eps!r}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
 
     def _state(self, p: torch.Tensor) -> dict:
@@ -53,7 +53,10 @@ class MemberAdam(torch.optim.Optimizer):
     def take(self, indices: torch.Tensor, params) -> "MemberAdam":
         """An optimiser for ``params``, the sub-ensemble ``indices`` of this one's parameters, holding
         those members' state."""
-        sub = MemberAdam(list(params), **{k: v for k, v in self.defaults.items()})
+        if len(self.param_groups) != 1:
+            raise ValueError("MemberAdam.take: needs a single parameter group")
+        group = self.param_groups[0]
+        sub = MemberAdam(list(params), lr=group["lr"], betas=group["betas"], eps=group["eps"])
         for p, q in self._pairs(sub.param_groups[0]["params"]):
             sub.state[q] = {name: value[indices.to(value.device)].clone() for name, value in self._state(p).items()}
         return sub

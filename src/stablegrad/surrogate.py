@@ -25,6 +25,12 @@ class _Shape:
     params: tuple = ()  # names of the shape's own parameters
 
 
+def _odd(F, v):
+    """The odd extension ``F(v)`` for ``v >= 0``, ``-F(-v)`` below, built from two smooth branches so that
+    autodiff gives the right slope at ``v = 0`` (``sign(v) * F(|v|)`` differentiates to 0 there)."""
+    return torch.where(v >= 0, F(v.clamp(min=0)), -F((-v).clamp(min=0)))
+
+
 def _q_check(q):
     if not (isinstance(q, (int, float)) and q > 1):
         raise ValueError(f"surrogate q_pseudospike: q must be a number > 1, got {q!r}")
@@ -33,15 +39,14 @@ def _q_check(q):
 SHAPES: dict = {
     "triangular": _Shape(lambda v: (1 - v.abs()).clamp(min=0),
                          lambda v: v.clamp(-1, 1) - v.clamp(-1, 1) * v.clamp(-1, 1).abs() / 2),
-    "exponential": _Shape(lambda v: torch.exp(-2 * v.abs()),
-                          lambda v: torch.sign(v) * (1 - torch.exp(-2 * v.abs())) / 2),
+    "exponential": _Shape(lambda v: torch.exp(-2 * v.abs()), lambda v: _odd(lambda u: (1 - torch.exp(-2 * u)) / 2, v)),
     "gaussian": _Shape(lambda v: torch.exp(-math.pi * v**2), lambda v: torch.erf(math.sqrt(math.pi) * v) / 2),
     "sigmoid": _Shape(lambda v: 4 * torch.sigmoid(4 * v) * (1 - torch.sigmoid(4 * v)), lambda v: torch.sigmoid(4 * v)),
     "fast_sigmoid": _Shape(lambda v: 1 / (1 + 2 * v.abs()) ** 2, lambda v: v / (1 + 2 * v.abs())),
     "rectangular": _Shape(lambda v: (v.abs() < 0.5).to(v.dtype), lambda v: v.clamp(-0.5, 0.5)),
     "q_pseudospike": _Shape(
         lambda v, q: (1 + 2 * v.abs() / (q - 1)) ** -q,
-        lambda v, q: torch.sign(v) * (1 - (1 + 2 * v.abs() / (q - 1)) ** (1 - q)) / 2,
+        lambda v, q: _odd(lambda u: (1 - (1 + 2 * u / (q - 1)) ** (1 - q)) / 2, v),
         params=("q",),
     ),
     # the binary networks of surrogate gradient flossing: sech^2, the derivative of tanh (peak 1, area 2),
@@ -58,10 +63,10 @@ def register(name: str, derivative: Callable, primitive: Callable, params: tuple
 
 
 def _check_positive(name: str, value) -> None:
-    ok = bool((torch.as_tensor(value) > 0).all()) if isinstance(value, torch.Tensor) else \
-        isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    ok = bool(((value > 0) & torch.isfinite(value)).all()) if isinstance(value, torch.Tensor) else \
+        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
     if not ok:
-        raise ValueError(f"surrogate: {name} must be positive, got {value!r}")
+        raise ValueError(f"surrogate: {name} must be positive and finite, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ SCHEDULES = ("none", "pre", "during", "throughout", "adaptive")
 class AdaptiveFlossing:
     """Extra flossing episodes on demand (surrogate gradient flossing, Sec. 5 and Limitations).
 
-    From training epoch ``start`` on, a member gets an episode of ``epochs`` flossing epochs before the
-    next training epoch whenever its task gradient ``|dL/dW|`` (Frobenius norm, before clipping) exceeds
-    ``grad_max``, or its leading exponent, estimated every ``every`` epochs on a fresh flossing window,
+    From training epoch ``start`` on, every ``every`` epochs, a member gets an episode of ``epochs``
+    flossing epochs before the next training epoch if its task gradient ``|dL/dW|`` (Frobenius norm,
+    before clipping) exceeds ``grad_max`` or its leading exponent, estimated on a fresh flossing window,
     exceeds ``lambda_max``. Each such episode also multiplies the member's surrogate sharpness ``g`` by
     ``sharpen`` (models with a ``g``; the paper increases g without saying by how much).
     """
@@ -48,6 +48,16 @@ class AdaptiveFlossing:
     lambda_max: float = 0.2
     grad_max: float = 1.0
     sharpen: float = 1.0
+
+    def __post_init__(self):
+        check_positive_ints("AdaptiveFlossing", epochs=self.epochs, every=self.every)
+        if not (isinstance(self.start, int) and self.start >= 0):
+            raise ValueError(f"AdaptiveFlossing: start must be an integer >= 0, got {self.start!r}")
+        if not self.sharpen >= 1:
+            raise ValueError(f"AdaptiveFlossing: sharpen must be a number >= 1, got {self.sharpen!r}")
+        if not (self.grad_max > 0 and self.lambda_max == self.lambda_max):
+            raise ValueError(f"AdaptiveFlossing: grad_max must be positive and lambda_max a number, got "
+                             f"{self.grad_max!r}, {self.lambda_max!r}")
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,6 @@ class FlossingSchedule:
             raise ValueError(f"FlossingSchedule.named: name must be one of {SCHEDULES}, got {name!r}")
         check_positive_ints("FlossingSchedule.named", training_epochs=training_epochs, epochs=epochs, every=every,
                             episodes=episodes, adaptive_every=adaptive_every)
-        if not sharpen >= 1:
-            raise ValueError(f"FlossingSchedule.named: sharpen must be a number >= 1, got {sharpen!r}")
         at = {"none": (), "pre": (0,), "during": tuple(range(0, every * episodes, every)),
               "throughout": tuple(range(0, training_epochs, every)),
               "adaptive": tuple(range(0, every * episodes, every))}[name]
@@ -148,11 +156,15 @@ class TrainingHistory:
         flossing: the :class:`~stablegrad.flossing.FlossingHistory` of each episode, by epoch.
         state: the network's ``state_dict`` after the last epoch (on the CPU), for analyses of trained
             networks (see :func:`trained_network`).
-        grad_W: ``(E, R)`` Frobenius norm of dL/dW before clipping (adaptive flossing's gradient trigger).
+        grad_W: ``(E, R)`` Frobenius norm of dL/dW before clipping (adaptive flossing's gradient trigger);
+            ``inf`` where the gradient was not finite.
+        skipped: ``(E, R)`` bool, true where a member's task gradient was not finite (exploding surrogate
+            gradients overflow), so its gradient was set to zero for that epoch's update; its
+            ``grad_W_singular_values`` are NaN there.
         triggered: ``(E, R)`` bool, true where an adaptive episode ran before that epoch (``None``
             without adaptive flossing).
-        checked_exponent: ``(E, R)`` the adaptive trigger's estimate of lambda_1 after that epoch, NaN at
-            epochs without a check (``None`` without adaptive flossing).
+        checked_exponent: ``(E, R)`` the adaptive trigger's estimate of lambda_1 at that epoch's weights
+            (before its update), NaN at epochs without a check (``None`` without adaptive flossing).
         sharpness: ``(E, R)`` surrogate sharpness ``g`` at each epoch (``None`` for models without one).
     """
 
@@ -164,6 +176,7 @@ class TrainingHistory:
     flossing: dict
     state: dict
     grad_W: Optional[torch.Tensor] = None
+    skipped: Optional[torch.Tensor] = None
     triggered: Optional[torch.Tensor] = None
     checked_exponent: Optional[torch.Tensor] = None
     sharpness: Optional[torch.Tensor] = None
@@ -190,7 +203,7 @@ def _check_train_arguments(network, tasks, epochs, steps, batch, ks, schedule, s
     kinds = {(type(t).n_in, type(t).n_out, type(t).classification) for t in tasks}
     if len(kinds) > 1:
         raise ValueError("train: the tasks of one ensemble must share n_in, n_out and the kind of loss")
-    if schedule.at and max(ks) > S:
+    if (schedule.at or schedule.adaptive) and max(ks) > S:
         raise ValueError(f"train: k must be at most the state size {S}, got {max(ks)}")
     W = network.model.W
     if any(not 1 <= i <= min(W.shape[-2:]) for i in sv_indices):
@@ -290,7 +303,7 @@ def train(
     optimiser = torch.optim.Adam(network.parameters(), lr=lr)
     floss_optimiser = MemberAdam(model.parameters(), lr=floss_lr)
     losses, accuracies, grad_h0, grad_W, singular_values, flossing = [], [], [], [], [], {}
-    triggered, checked, sharpnesses = [], [], []
+    triggered, checked, sharpnesses, skipped = [], [], [], []
     due = torch.zeros(R, dtype=torch.bool)
     delays = sorted({t.delay for t in tasks})
     bar = tqdm(range(epochs), desc=f"training {type(tasks[0]).__name__}, d = {delays}, R = {R}",
@@ -298,6 +311,7 @@ def train(
     for epoch in bar:
         scheduled = epoch in schedule.at
         if scheduled or due.any():
+            bar.set_postfix_str(f"flossing {R if scheduled else int(due.sum())} network(s)")
             flossing[epoch] = episode(list(range(R)), schedule.length(epoch)) if scheduled \
                 else episode(due.nonzero()[:, 0].tolist(), adaptive.epochs)
             if not scheduled and adaptive.sharpen != 1:
@@ -315,18 +329,25 @@ def train(
             raise FloatingPointError(f"train: the task loss became non-finite at epoch {epoch}")
         optimiser.zero_grad()
         loss.sum().backward()
+        finite = torch.stack([torch.isfinite(p.grad.flatten(1)).all(1) for p in network.parameters()
+                              if p.grad is not None]).all(0)
         grad_h0.append(h0.grad.flatten(1).norm(dim=1))
         W_grad = model.W.grad
+        grad_W.append(torch.where(finite, W_grad.flatten(1).norm(dim=1), torch.inf))
+        if not finite.all():  # overflowed (exploding) surrogate gradients: skip those members' updates
+            for p in network.parameters():
+                if p.grad is not None:
+                    p.grad[~finite] = 0
+        skipped.append(~finite)
         sv = torch.linalg.svdvals(W_grad.reshape(R, -1, W_grad.shape[-1]))
-        singular_values.append(sv[:, [i - 1 for i in sv_indices]])
-        grad_W.append(W_grad.flatten(1).norm(dim=1))
+        singular_values.append(torch.where(finite[:, None], sv[:, [i - 1 for i in sv_indices]], torch.nan))
         if adaptive is not None:
             checked.append(torch.full((R,), torch.nan, **draw))
-            if epoch + 1 >= adaptive.start:
-                due = (grad_W[-1] > adaptive.grad_max).cpu()
-                if (epoch + 1) % adaptive.every == 0:
-                    checked[-1] = leading_exponent()
-                    due |= (checked[-1] > adaptive.lambda_max).cpu()
+            if epoch + 1 >= adaptive.start and (epoch + 1) % adaptive.every == 0:
+                checked[-1] = leading_exponent()
+                due = ((grad_W[-1] > adaptive.grad_max) | (checked[-1] > adaptive.lambda_max)).cpu()
+            else:
+                due = torch.zeros(R, dtype=torch.bool)
         if clip is not None:
             clip_per_member(network.parameters(), clip)
         optimiser.step()
@@ -345,6 +366,7 @@ def train(
         flossing=flossing,
         state={name: value.detach().cpu() for name, value in network.state_dict().items()},
         grad_W=cpu(grad_W),
+        skipped=cpu(skipped),
         triggered=cpu(triggered),
         checked_exponent=cpu(checked),
         sharpness=cpu(sharpnesses),

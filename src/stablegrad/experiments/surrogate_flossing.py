@@ -11,11 +11,13 @@ ms, ``tau_syn = 5`` ms, threshold 1) driven by Poisson spike trains: ``n_in`` in
 state its input; 100 channels at 20 Hz with the library's default initialisation put the networks in a
 fluctuation-driven regime with a few percent of neurons spiking per step.
 """
+import copy
 import math
 from dataclasses import asdict, dataclass
 
 import torch
 
+from .. import surrogate
 from ..flossing import floss
 from ..models import BinaryRNN, LIFNetwork
 from ..store import cached
@@ -36,6 +38,8 @@ def bit_stream(steps: int, members: int, generator: torch.Generator, device="cpu
 
 def mean_field_spectrum(N: int, p: float, lambda_max: float) -> torch.Tensor:
     """Eq. 6: ``lambda_i = lambda_max + log(1 - i/(pN)) / 2`` for ``i < pN``, ``-inf`` beyond (the triangle law)."""
+    if not 0 < p <= 1:
+        raise ValueError(f"mean_field_spectrum: p must lie in (0, 1], got {p!r}")
     i = torch.arange(1, N + 1, dtype=torch.float64)
     inside = i < p * N
     return torch.where(inside, lambda_max + 0.5 * torch.log((1 - i / (p * N)).clamp(min=1e-300)), -math.inf)
@@ -67,7 +71,8 @@ def fig01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
     """Measured surrogate spectra ``(len(gs), networks, N)``, the statistics eq. 6 needs, and one Jacobian.
 
     The same ``networks`` weight draws are run at every g (one ensemble), from ``h = 0`` with their
-    own bit streams. ``spread`` is the standard deviation ``Delta_0`` of ``h`` over units and accumulated
+    own bit streams, in float64: at large g the trailing exponents (about -40 per step at g = 20) lie
+    beyond what float32 can resolve. ``spread`` is the standard deviation ``Delta_0`` of ``h`` over units and accumulated
     steps, ``p = erf(1/(sqrt(2) g Delta_0))`` the fraction of units inside the surrogate's unsaturated
     region under a Gaussian ``h``, and ``slope_sq`` the trajectory average of ``phi'_g(h)^2``, whose
     half log is the mean-field growth rate of a random direction (``lambda_max`` of eq. 6).
@@ -76,23 +81,24 @@ def fig01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: boo
 
     def compute():
         generator = torch.Generator().manual_seed(seed)
-        base = BinaryRNN(cfg.N, 1, ensemble=cfg.networks, generator=generator)
+        base = BinaryRNN(cfg.N, 1, ensemble=cfg.networks, generator=generator, dtype=torch.float64)
         model = base.repeated(len(cfg.gs)).to(device)
         model.g.copy_(torch.tensor(cfg.gs, device=device).repeat_interleave(cfg.networks))
-        x = bit_stream(cfg.steps, model.ensemble, generator, device)
+        x = bit_stream(cfg.steps, model.ensemble, generator, device).double()
         spectrum = lyapunov_spectrum(model, model.initial_state(1), x, transient=cfg.transient, generator=generator)
         h, states = model.initial_state(1), []
         for x_t in x:
             h = model.step(h, x_t)
             states.append(h[:, 0])
         states = torch.stack(states[cfg.transient:], 1)  # (R, T, N)
-        slope = 1 / torch.cosh(model.g.view(-1, 1, 1) * states) ** 2
+        slope = surrogate.get("sech2", sharpness=model.g.view(-1, 1, 1))(states)
         shape = (len(cfg.gs), cfg.networks)
         spread = states.flatten(1).std(1).view(shape)
         gs = torch.tensor(cfg.gs).view(-1, 1)
-        one = BinaryRNN(cfg.N, 1, ensemble=1, g=cfg.g_jacobian, generator=torch.Generator().manual_seed(seed))
+        one = BinaryRNN(cfg.N, 1, ensemble=1, g=cfg.g_jacobian, generator=torch.Generator().manual_seed(seed),
+                        dtype=torch.float64)
         h = one.initial_state(1)
-        for x_t in bit_stream(cfg.transient, 1, generator):
+        for x_t in bit_stream(cfg.transient, 1, generator).double():
             h = one.step(h, x_t)
         return {"exponents": spectrum.exponents[:, 0].view(*shape, cfg.N).cpu(), "spread": spread.cpu(),
                 "p": torch.erf(1 / (math.sqrt(2) * gs * spread.cpu())),
@@ -383,11 +389,10 @@ def fig07_08(scale: str = "book", seed: int = 0, device: str = "cpu") -> dict:
 
 def _with_surrogate(model: LIFNetwork, g: float, reset: bool) -> LIFNetwork:
     """The same weights with the paper's ``phi'_g`` (fast sigmoid at sharpness ``g / 2``) and reset mode."""
-    copy = LIFNetwork(model.n_hidden, model.n_in, ensemble=model.ensemble, dt=model.dt, tau_mem=model.tau_mem,
-                      tau_syn=model.tau_syn, threshold=model.threshold, sharpness=g / 2, reset_in_backward=reset,
-                      dtype=model.W.dtype, device=model.W.device)
-    copy.load_state_dict(model.state_dict())
-    return copy
+    variant = copy.deepcopy(model)
+    variant.surrogate = surrogate.get(model.surrogate.name, sharpness=g / 2)
+    variant.reset_in_backward = reset
+    return variant
 
 
 @torch.no_grad()

@@ -76,8 +76,13 @@ class BinaryRNN(EnsembleModule):
         return broadcast_members(self.g, h).unsqueeze(-1)
 
     def surrogate(self, h: torch.Tensor) -> surrogate.Surrogate:
-        """The surrogate ``sech^2(g h)`` of ``sgn`` at the sharpness of each member (not differentiated in ``g``)."""
-        return surrogate.Surrogate("sech2", sharpness=self._sharpness(h).detach().abs())
+        """The surrogate ``sech^2(g h)`` of ``sgn`` at the sharpness of each member (not differentiated in ``g``).
+
+        ``|g|`` is kept above machine epsilon: its primitive ``tanh(g h) / g`` is 0/0 at ``g = 0``, where the
+        surrogate's limit (slope 1) is what a tiny ``g`` gives.
+        """
+        sharpness = self._sharpness(h).detach().abs().clamp(min=torch.finfo(h.dtype).eps)
+        return surrogate.Surrogate("sech2", sharpness=sharpness)
 
     def step(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
         """One step ``W sgn(h) + V x``; ``x=None`` runs the network without input."""
