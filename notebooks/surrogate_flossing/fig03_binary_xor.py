@@ -23,15 +23,16 @@
 # * **no flossing** (blue);
 # * **adaptive surrogate flossing** (orange), as the paper describes it: 500 epochs of surrogate flossing
 #   before training; flossing and training alternate every 100 epochs until training epoch 500; after
-#   that, an extra episode of 100 flossing epochs for a network whenever its surrogate $\lambda_1 > 0.2$ or
-#   its task gradient $|\partial L/\partial W| > 1$; each such episode also raises that network's sharpness
-#   $g$ (the Limitations section). Flossing trains $W$, $V$ and $g$; the task loss does not reach $g$.
+#   that, checked every 10 epochs, an extra episode of 100 flossing epochs for a network whose surrogate
+#   $\lambda_1 > 0.2$ or whose task gradient $|\partial L/\partial W| > 1$; each such episode also raises
+#   that network's sharpness $g$ (the Limitations section). Flossing trains $W$, $V$ and $g$; the task
+#   loss does not reach $g$.
 #
 # Panels: **A** accuracy over epochs at $d = 18$; **B** final accuracy against $d$; **C** the gradient
 # norm $|\partial L/\partial h_0|$ over epochs at $d = 18$; **D** that norm, averaged over epochs, against $d$.
 #
-# Choices the paper leaves open, all ours: how often $\lambda_1$ is checked (every 10 epochs, on a fresh
-# 55-step window with 16 transient steps), by how much $g$ grows per episode (×1.2), the number of
+# Choices the paper leaves open, all ours: how often the triggers are checked (every 10 epochs; $\lambda_1$
+# on a fresh 55-step window with 16 transient steps), by how much $g$ grows per episode (×1.2), the number of
 # flossed exponents $k$, the network size, the sequence length, the number of epochs and the optimiser
 # settings (those of the gradient-flossing reproduction: Adam $10^{-3}$, gradients clipped per array at
 # 0.03, a fresh batch of 16 streams per epoch, loss = binary cross-entropy of one logit; the paper's
@@ -79,7 +80,8 @@ for name, (label, color) in CONDITIONS.items():
     grad = result[name]["grad_h0"][cfg.delay].numpy()
     ax_c.plot(epochs, grad, color=color, alpha=0.15, lw=0.4)
     ax_c.plot(epochs, np.median(grad, 1), color=color, lw=1.5, label=label)
-    averaged = np.array([result[name]["grad_h0"][d].numpy().mean(0) for d in delays])  # (delays, networks)
+    finite = [np.where(np.isfinite(g := result[name]["grad_h0"][d].numpy()), g, np.nan) for d in delays]
+    averaged = np.array([np.nanmean(g, 0) for g in finite])  # (delays, networks), finite epochs only
     ax_d.plot(delays, np.median(averaged, 1), color=color, marker="o", label=label)
     ax_d.fill_between(delays, *np.percentile(averaged, [25, 75], axis=1), color=color, alpha=0.2)
 if "triggered" in result["adaptive"]:
@@ -119,8 +121,9 @@ ax.set(xlabel="epoch", ylabel="median g", yscale="log")
 ax.legend(fontsize=7)
 plt.show()
 for d in delays:
-    fired = result["adaptive"]["triggered"][d].numpy() if "triggered" in result["adaptive"] else np.zeros((1, 1))
-    print(f"d = {d}: adaptive episodes per network {fired.sum(0).tolist()}")
+    fired = result["adaptive"]["triggered"][d].numpy().sum(0).tolist()
+    skipped = {name: result[name]["skipped"][d].numpy().sum(0).tolist() for name in CONDITIONS}
+    print(f"d = {d}: adaptive episodes per network {fired}; skipped updates (overflowing gradients) {skipped}")
 
 # %% [markdown]
 # ## Paper vs this book
@@ -132,7 +135,10 @@ for d in delays:
 #   beats no flossing by at least 0.1 in mean final accuracy at some delay.
 # * **3C, D**: without flossing the epoch-averaged $|\partial L/\partial h_0|$ falls at least 100-fold
 #   from the shortest to the longest delay, and at $d = 18$ adaptive flossing keeps it at least 10 times
-#   larger than without flossing (medians over networks); partly if one of the two holds.
+#   larger than without flossing (medians over networks); partly if one of the two holds. (Added after
+#   the first book-scale run showed overflowing gradients: each network's average is taken over its
+#   epochs with a finite gradient, the overflowing networks are counted in the result, and *reproduced*
+#   further requires that no flossed network's gradient overflows: exploding is not a cure for vanishing.)
 
 # %%
 card = claims.Scorecard("surrogate_flossing/fig03_binary_xor", scale)
@@ -149,16 +155,32 @@ card.record(
     verdict=claims.verdict(at_delay["adaptive"] >= 0.8 and at_delay["none"] <= 0.6,
                            partly=max(gains.values()) >= 0.1),
 )
-averaged = {name: {d: float(np.median(result[name]["grad_h0"][d].numpy().mean(0))) for d in delays}
-            for name in CONDITIONS}
-print("median epoch-averaged |dL/dh0|:", averaged)
+# per network, the mean over the epochs whose gradient is finite; overflowing epochs are counted instead
+averaged = {name: {d: float(np.median(np.nanmean(np.where(np.isfinite(g := result[name]["grad_h0"][d].numpy()),
+                                                          g, np.nan), 0))) for d in delays} for name in CONDITIONS}
+overflowing = {name: sum(int(result[name]["skipped"][d].any(0).sum()) for d in delays) for name in CONDITIONS}
+print("median epoch-averaged |dL/dh0| (finite epochs):", averaged)
+print("networks whose task gradient overflowed at some epoch:", overflowing, "of", len(delays) * cfg.networks)
 fall = averaged["none"][delays[0]] / averaged["none"][delays[-1]]
 ratio = averaged["adaptive"][cfg.delay] / averaged["none"][cfg.delay]
 card.record(
     "3C-D", "without flossing the gradient reaching h0 vanishes with the delay; flossing keeps it",
     paper="vanishing |∂L/∂h0| without flossing, mitigated by adaptive flossing",
     ours=f"without: {fall:.0f}× smaller at d = {delays[-1]} than at d = {delays[0]}; at d = {cfg.delay} "
-         f"adaptive/none = {ratio:.1f}×",
-    verdict=claims.verdict(fall >= 100 and ratio >= 10, partly=fall >= 100 or ratio >= 10),
+         f"adaptive/none = {ratio:.1g}× (finite epochs); with adaptive flossing {overflowing['adaptive']} of "
+         f"{len(delays) * cfg.networks} networks overflowed (exploding) at some epoch, without {overflowing['none']}",
+    verdict=claims.verdict(fall >= 100 and ratio >= 10 and overflowing["adaptive"] == 0,
+                           partly=fall >= 100 or ratio >= 10),
 )
 card
+
+# %% [markdown]
+# **Reading the result.** The printed counts and the $g$ panel above show how this protocol behaves at
+# this scale. Flossing $k$ exponents toward zero pulls $g$ down (a flatter surrogate raises the negative
+# exponents), against the ×1.2 steps of the adaptive rule; the paper reports the same pull in its
+# Limitations section. Where $g$ ends small, the surrogate is nearly linear, the leading exponent drifts
+# above zero during task training, the gradient trigger fires at almost every check, and the surrogate
+# gradients can overflow (exploding rather than vanishing). Without flossing, the gradient reaching
+# $h_0$ shrinks by orders of magnitude with the delay, as the paper says. How much $g$ to add per episode,
+# how often to check and how many exponents to floss are not given in the paper; we did not search over
+# them, so this page reports the protocol as we read it, not the best one.

@@ -221,12 +221,14 @@ def table01(scale: str = "book", seed: int = 0, device: str = "cpu", progress: b
 
 
 def fig03(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
-    """``{schedule: {field: {delay: (E, networks)}}}`` for accuracy, grad_h0, sharpness and triggered."""
+    """``{schedule: {field: {delay: (E, networks)}}}`` for accuracy, grad_h0, grad_W, skipped, sharpness and
+    (adaptive only) triggered."""
     cfg = FIG03[scale]
     out = {}
     for schedule, run in fig03_runs(cfg, seed).items():
         history = run_training(run, device, progress)
-        fields = {"accuracy": history.accuracy, "grad_h0": history.grad_h0, "sharpness": history.sharpness}
+        fields = {"accuracy": history.accuracy, "grad_h0": history.grad_h0, "grad_W": history.grad_W,
+                  "skipped": history.skipped, "sharpness": history.sharpness}
         if history.triggered is not None:
             fields["triggered"] = history.triggered
         out[schedule] = {name: run.by_delay(values) for name, values in fields.items()}
