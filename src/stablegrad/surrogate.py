@@ -87,12 +87,12 @@ class Surrogate:
         return self.dampening * SHAPES[self.name].derivative(self.sharpness * v, **dict(self.params))
 
     def primitive(self, v: torch.Tensor) -> torch.Tensor:
-        """A function whose derivative is :meth:`__call__`: ``dampening / sharpness * F(sharpness * v)``."""
+        """A function whose derivative is the surrogate (``__call__``): ``dampening / sharpness * F(sharpness * v)``."""
         return self.dampening / self.sharpness * SHAPES[self.name].primitive(self.sharpness * v, **dict(self.params))
 
 
 def get(name: str, dampening: Number = 1.0, sharpness: Number = 1.0, **params) -> Surrogate:
-    """The surrogate ``name`` (one of :data:`SHAPES`) with the given dampening, sharpness and shape parameters.
+    """The surrogate ``name`` (a key of ``SHAPES``) with the given dampening, sharpness and shape parameters.
 
     ``q_pseudospike`` takes ``q > 1`` (tail fatness; ``q = 2`` is ``fast_sigmoid``).
     """
