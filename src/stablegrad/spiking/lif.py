@@ -94,7 +94,7 @@ def lif(z: torch.Tensor, *, alpha: float, threshold: float = 1.0, surrogate: Cal
 
     ``surrogate`` maps the centred potential ``u - threshold`` to the surrogate derivative (e.g.
     ``stablegrad.surrogate.get("fast_sigmoid", dampening=scale)``; its dampening is the paper's gradient
-    scale). ``backward`` is one of :data:`BACKWARDS`.
+    scale). ``backward`` is one of ``BACKWARDS``: ``"bptt"``, ``"slayer"``, ``"exodus"``.
     """
     if backward not in BACKWARDS:
         raise ValueError(f"lif: backward must be one of {BACKWARDS}, got {backward!r}")
