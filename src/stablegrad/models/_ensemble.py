@@ -8,7 +8,12 @@ from .._validation import check_positive_ints
 
 
 class EnsembleModule(nn.Module):
-    """An ``nn.Module`` holding ``R`` independent networks along the first dimension of every parameter."""
+    """An ``nn.Module`` holding ``R`` independent networks along the first dimension of every parameter.
+
+    Subclasses name their state in error messages with ``STATE`` (what ``h`` is, and the symbol of its size).
+    """
+
+    STATE = ("h", "N")
 
     @property
     def ensemble(self) -> int:
@@ -33,6 +38,30 @@ class EnsembleModule(nn.Module):
         networks given several treatments in one tensor program."""
         check_positive_ints(type(self).__name__, times=times)
         return self._mapped(lambda p: p.repeat(times, *[1] * (p.dim() - 1)))
+
+    def _check(self, h, x=None) -> None:
+        """Raise a ``ValueError`` naming the argument unless ``h`` is ``(R, *batch, state_size)`` and ``x``
+        (if given) is ``(*batch', n_in)`` with ``batch'`` broadcastable to ``batch``."""
+        name, (what, size) = type(self).__name__, self.STATE
+        R, S = self.ensemble, self.state_size
+        if not isinstance(h, torch.Tensor) or h.dim() < 2 or h.shape[0] != R or h.shape[-1] != S:
+            shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+            raise ValueError(f"{name}: {what} must have shape (R={R}, *batch, {size}={S}), got {shape}")
+        if x is None:
+            return
+        if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] != self.n_in:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"{name}: x must have last dimension n_in={self.n_in}, got {shape}")
+        batch = tuple(h.shape[:-1])
+        try:
+            ok = torch.broadcast_shapes(tuple(x.shape[:-1]), batch) == batch
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{name}: x of shape {tuple(x.shape)} does not match h of shape {tuple(h.shape)}: "
+                f"expected (*batch, n_in={self.n_in}) with batch broadcastable to {batch}"
+            )
 
     def _mapped(self, fn):
         """A copy of this module whose every parameter ``p`` is replaced by ``fn(p)``."""

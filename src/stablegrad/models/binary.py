@@ -62,15 +62,6 @@ class BinaryRNN(EnsembleModule):
     def n_in(self) -> int:
         return self.V.shape[-1]
 
-    def _check(self, h, x):
-        R, N = self.ensemble, self.state_size
-        if not isinstance(h, torch.Tensor) or h.dim() < 2 or h.shape[0] != R or h.shape[-1] != N:
-            shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
-            raise ValueError(f"BinaryRNN: h must have shape (R={R}, *batch, N={N}), got {shape}")
-        if x is not None and (not isinstance(x, torch.Tensor) or x.shape[-1] != self.n_in):
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"BinaryRNN: x must have last dimension n_in={self.n_in}, got {shape}")
-
     def _sharpness(self, h: torch.Tensor) -> torch.Tensor:
         """``g`` of each member, shaped to broadcast against ``h`` ``(R, *batch, N)``."""
         return broadcast_members(self.g, h).unsqueeze(-1)

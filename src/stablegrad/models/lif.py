@@ -63,6 +63,8 @@ class LIFNetwork(EnsembleModule):
     the recurrence contributes about 40 %. Both scales are parameters.
     """
 
+    STATE = ("h (the state (U, I))", "2N")
+
     def __init__(
         self,
         n_hidden: int,
@@ -144,27 +146,6 @@ class LIFNetwork(EnsembleModule):
                 f"tau_mem={self.tau_mem}, tau_syn={self.tau_syn}, threshold={self.threshold}, "
                 f"surrogate={self.surrogate.name!r}, sharpness={self.sharpness}, "
                 f"reset_in_backward={self.reset_in_backward}")
-
-    def _check(self, h, x=None):
-        R, S = self.ensemble, self.state_size
-        if not isinstance(h, torch.Tensor) or h.dim() < 2 or h.shape[0] != R or h.shape[-1] != S:
-            shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
-            raise ValueError(f"LIFNetwork: h (the state (U, I)) must have shape (R={R}, *batch, 2N={S}), got {shape}")
-        if x is None:
-            return
-        if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] != self.n_in:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"LIFNetwork: x must have last dimension n_in={self.n_in}, got {shape}")
-        batch = tuple(h.shape[:-1])
-        try:
-            ok = torch.broadcast_shapes(tuple(x.shape[:-1]), batch) == batch
-        except RuntimeError:
-            ok = False
-        if not ok:
-            raise ValueError(
-                f"LIFNetwork: x of shape {tuple(x.shape)} does not match h of shape {tuple(h.shape)}: "
-                f"expected (*batch, n_in={self.n_in}) with batch broadcastable to {batch}"
-            )
 
     def _split(self, h):
         N = self.n_hidden

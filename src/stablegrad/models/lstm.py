@@ -57,6 +57,8 @@ class LSTM(EnsembleModule):
     per unit (trainable like torch's), which contains that case.
     """
 
+    STATE = ("h (the state (c, h))", "2N")
+
     GATES = ("i", "f", "c", "o")
 
     def __init__(
@@ -99,30 +101,6 @@ class LSTM(EnsembleModule):
     def state_size(self) -> int:
         """``2N``: the cell and hidden states together."""
         return 2 * self.n_hidden
-
-    def _check(self, h, x=None):
-        R, S = self.ensemble, self.state_size
-        if not isinstance(h, torch.Tensor) or h.dim() < 2 or h.shape[0] != R or h.shape[-1] != S:
-            shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
-            raise ValueError(
-                f"LSTM: h (the state (c, h)) must have shape (R={R}, *batch, 2N={S}), got {shape}"
-            )
-        if x is None:
-            return
-        if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] != self.n_in:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"LSTM: x must have last dimension n_in={self.n_in}, got {shape}")
-        batch = tuple(h.shape[:-1])
-        try:
-            ok = torch.broadcast_shapes(tuple(x.shape[:-1]), batch) == batch
-        except RuntimeError:
-            ok = False
-        if not ok:
-            raise ValueError(
-                f"LSTM: x of shape {tuple(x.shape)} does not match h of shape {tuple(h.shape)}: "
-                f"expected (*batch, n_in={self.n_in}) with batch broadcastable to {batch}"
-            )
-
 
     def _gates(self, h, x):
         """Split the state and evaluate the gates: ``c, i, f, c_hat, o``, each ``(R, *batch, N)``."""

@@ -87,14 +87,6 @@ class VanillaRNN(EnsembleModule):
     def n_in(self) -> int:
         return self.V.shape[-1]
 
-    def _check(self, h, x):
-        R, N = self.ensemble, self.state_size
-        if h.dim() < 2 or h.shape[0] != R or h.shape[-1] != N:
-            raise ValueError(f"VanillaRNN: h must have shape (R={R}, *batch, N={N}), got {tuple(h.shape)}")
-        if x is not None and x.shape[-1] != self.n_in:
-            raise ValueError(f"VanillaRNN: x must have last dimension n_in={self.n_in}, got {tuple(x.shape)}")
-
-
     def step(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
         """One step ``W phi(h) + V x``; ``x=None`` runs the network without input."""
         self._check(h, x)
