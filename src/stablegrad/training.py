@@ -276,19 +276,18 @@ def train(
         Returns the history with NaN for the members that did not take part."""
         k_sub = [ks[r] for r in members]
         Q0 = lambda _: torch.cat([basis(generators[r], fillers[r], ks[r], max(k_sub)) for r in members])  # noqa: E731
-        if len(members) == R:
-            run = floss(model, lambda _: window(members), k_sub, length, optimiser=floss_optimiser,
-                        transient=floss_transient, Q0=Q0, progress=False)
-            return FlossingHistory(run.exponents.cpu(), run.loss.cpu())
-        index = torch.tensor(members)
-        sub = model.subset(index)
-        optimiser = floss_optimiser.take(index, sub.parameters())
+        index, alone = torch.tensor(members), len(members) < R
+        sub = model.subset(index) if alone else model
+        optimiser = floss_optimiser.take(index, sub.parameters()) if alone else floss_optimiser
         run = floss(sub, lambda _: window(members), k_sub, length, optimiser=optimiser,
                     transient=floss_transient, Q0=Q0, progress=False)
+        if not alone:
+            return FlossingHistory(run.exponents.cpu(), run.loss.cpu())
         floss_optimiser.put(index, optimiser)
         with torch.no_grad():
             for p, q in zip(model.parameters(), sub.parameters()):
                 p[index.to(p.device)] = q
+
         def full(v):
             return torch.full((v.shape[0], R, *v.shape[2:]), torch.nan, dtype=v.dtype).index_copy_(1, index, v.cpu())
         return FlossingHistory(full(run.exponents), full(run.loss))
