@@ -52,9 +52,45 @@ def test_members_stepping_on_their_own_follow_their_stand_alone_trajectories():
         torch.testing.assert_close(together[r : r + 1], alone, rtol=1e-12, atol=1e-12)
 
 
+def test_one_learning_rate_per_member_is_separate_adams():
+    """A learning-rate grid as one ensemble: member r follows torch.optim.Adam with its own lr, also when
+    a sub-ensemble takes the per-member rates along."""
+    lrs = torch.tensor([1e-3, 1e-2, 3e-1], dtype=F64)
+    start = torch.randn(3, 4, dtype=F64)
+    together = torch.nn.Parameter(start.clone())
+    optimiser = MemberAdam([together], lr=lrs)
+    grads = _gradients(15, (3, 4), seed=2)
+    for step, grad in enumerate(grads):
+        if step % 2:  # every other step through a sub-ensemble of members 2 and 0
+            index = torch.tensor([2, 0])
+            sub = torch.nn.Parameter(together.detach()[index].clone())
+            sub_optimiser = optimiser.take(index, [sub])
+            sub.grad = grad[index].clone()
+            sub_optimiser.step()
+            optimiser.put(index, sub_optimiser)
+            with torch.no_grad():
+                together[index] = sub
+        else:
+            together.grad = grad.clone()
+            optimiser.step()
+    for r in range(3):
+        alone = torch.nn.Parameter(start[r : r + 1].clone())
+        reference = torch.optim.Adam([alone], lr=lrs[r].item())
+        for step, grad in enumerate(grads):
+            if step % 2 == 0 or r in (0, 2):
+                alone.grad = grad[r : r + 1].clone()
+                reference.step()
+        torch.testing.assert_close(together[r : r + 1], alone, rtol=1e-12, atol=1e-12)
+
+
 def test_bad_arguments():
     p = torch.nn.Parameter(torch.zeros(3, 2))
     with pytest.raises(ValueError, match="lr must be positive"):
         MemberAdam([p], lr=0.0)
+    with pytest.raises(ValueError, match="one per member"):
+        MemberAdam([p], lr=torch.tensor([1e-3, -1.0, 1e-3]))
+    with pytest.raises(ValueError, match="2 entries for 3 members"):
+        p.grad = torch.ones(3, 2)
+        MemberAdam([p], lr=torch.tensor([1e-3, 1e-3])).step()
     with pytest.raises(ValueError, match="must be a sub-ensemble"):
         MemberAdam([p]).take(torch.tensor([0]), [torch.nn.Parameter(torch.zeros(1, 3))])

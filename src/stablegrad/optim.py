@@ -1,4 +1,6 @@
-"""Adam for ensembles whose members may step at different times."""
+"""Adam for ensembles whose members may step at different times or with different learning rates."""
+from typing import Union
+
 import torch
 
 __all__ = ["MemberAdam"]
@@ -10,11 +12,17 @@ class MemberAdam(torch.optim.Optimizer):
     :meth:`take` hands a sub-ensemble its members' slice of the optimiser state and :meth:`put` takes it
     back, so that some members can be updated on their own (adaptive flossing) while every member follows
     exactly the Adam trajectory it would follow alone; ``torch.optim.Adam`` keeps one step count per
-    tensor and cannot.
+    tensor and cannot. ``lr`` may be one number or one per member (a 1-D tensor), which lets a
+    learning-rate grid run as one ensemble.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
-        if not lr > 0:
+    def __init__(self, params, lr: Union[float, torch.Tensor] = 1e-3, betas: tuple = (0.9, 0.999),
+                 eps: float = 1e-8):
+        if isinstance(lr, torch.Tensor):
+            if lr.dim() != 1 or not bool((lr > 0).all()):
+                raise ValueError(f"MemberAdam: lr must be a positive number or a 1-D tensor of positive numbers "
+                                 f"(one per member), got a tensor of shape {tuple(lr.shape)}")
+        elif not (isinstance(lr, (int, float)) and lr > 0):
             raise ValueError(f"MemberAdam: lr must be positive, got {lr!r}")
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"MemberAdam: betas must lie in [0, 1), got {betas!r}")
@@ -41,7 +49,16 @@ class MemberAdam(torch.optim.Optimizer):
                 state["exp_avg"].lerp_(p.grad, 1 - beta1)
                 state["exp_avg_sq"].mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
                 denom = (state["exp_avg_sq"] / (1 - beta2**steps)).sqrt() + group["eps"]
-                p.sub_(group["lr"] * state["exp_avg"] / (1 - beta1**steps) / denom)
+                p.sub_(self._per_member(group["lr"], p) * state["exp_avg"] / (1 - beta1**steps) / denom)
+
+    @staticmethod
+    def _per_member(lr, p: torch.Tensor):
+        """A per-member learning rate shaped to broadcast against ``p``; a number as it is."""
+        if not isinstance(lr, torch.Tensor):
+            return lr
+        if lr.shape[0] != p.shape[0]:
+            raise ValueError(f"MemberAdam: lr has {lr.shape[0]} entries for {p.shape[0]} members")
+        return lr.to(p).view(-1, *[1] * (p.dim() - 1))
 
     def _pairs(self, params):
         own = [p for group in self.param_groups for p in group["params"]]
@@ -56,7 +73,8 @@ class MemberAdam(torch.optim.Optimizer):
         if len(self.param_groups) != 1:
             raise ValueError("MemberAdam.take: needs a single parameter group")
         group = self.param_groups[0]
-        sub = MemberAdam(list(params), lr=group["lr"], betas=group["betas"], eps=group["eps"])
+        lr = group["lr"][indices.to(group["lr"].device)] if isinstance(group["lr"], torch.Tensor) else group["lr"]
+        sub = MemberAdam(list(params), lr=lr, betas=group["betas"], eps=group["eps"])
         for p, q in self._pairs(sub.param_groups[0]["params"]):
             sub.state[q] = {name: value[indices.to(value.device)].clone() for name, value in self._state(p).items()}
         return sub

@@ -16,16 +16,30 @@ it as one reverse recurrence over ``(B, N)`` from the saved potentials, without 
 ignores the reset kernel), so it equals the exact gradient only where the surrogate vanishes; where
 ``threshold * sigma > alpha`` the exact decay factor turns negative, which SLAYER cannot follow.
 """
-from typing import Callable
+from typing import Callable, Union
 
 import torch
 
-__all__ = ["BACKWARDS", "lif"]
+__all__ = ["BACKWARDS", "lif", "respond", "simulate"]
 
 BACKWARDS = ("bptt", "slayer", "exodus")
 
+Alpha = Union[float, torch.Tensor]
 
-def _forward(z: torch.Tensor, alpha: float, threshold: float):
+
+def _scan(x: torch.Tensor, decay, reverse: bool = False) -> torch.Tensor:
+    """The linear recurrence ``y[t] = x[t] + decay[t] * y[t -/+ 1]`` over the time axis 1 of ``x``
+    ``(B, T, N)``, forwards or backwards from zero; ``decay`` is a number or broadcasts to ``x``."""
+    decay = torch.as_tensor(decay, dtype=x.dtype, device=x.device).expand_as(x)
+    y = torch.empty_like(x)
+    y_t = torch.zeros_like(x[:, 0])
+    for t in (range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])):
+        y_t = x[:, t] + decay[:, t] * y_t
+        y[:, t] = y_t
+    return y
+
+
+def _simulate(z: torch.Tensor, alpha: Alpha, threshold: float):
     """Potentials and spikes ``(B, T, N)`` of the recurrence, without a graph."""
     u = torch.empty_like(z)
     s = torch.empty_like(z)
@@ -38,12 +52,17 @@ def _forward(z: torch.Tensor, alpha: float, threshold: float):
     return u, s
 
 
+def _over_time(alpha: Alpha):
+    """``alpha`` shaped to broadcast against ``(B, T, N)`` tensors."""
+    return alpha.unsqueeze(-2) if isinstance(alpha, torch.Tensor) else alpha
+
+
 class _Adjoint(torch.autograd.Function):
     """Spikes forward; the adjoint recurrence backward (exact, or without the reset term for SLAYER)."""
 
     @staticmethod
     def forward(ctx, z, alpha, threshold, surrogate, with_reset):
-        u, s = _forward(z, alpha, threshold)
+        u, s = _simulate(z, alpha, threshold)
         ctx.save_for_backward(u)
         ctx.alpha, ctx.threshold, ctx.surrogate, ctx.with_reset = alpha, threshold, surrogate, with_reset
         return s
@@ -52,14 +71,23 @@ class _Adjoint(torch.autograd.Function):
     def backward(ctx, grad_s):
         (u,) = ctx.saved_tensors
         sigma = ctx.surrogate(u - ctx.threshold)
-        decay = ctx.alpha - ctx.threshold * sigma if ctx.with_reset else torch.full_like(sigma, ctx.alpha)
-        source = sigma * grad_s
-        grad_z = torch.empty_like(grad_s)
-        a = torch.zeros_like(grad_s[:, 0])
-        for t in range(grad_s.shape[1] - 1, -1, -1):
-            a = source[:, t] + decay[:, t] * a
-            grad_z[:, t] = a
-        return grad_z, None, None, None, None
+        alpha = _over_time(ctx.alpha)
+        decay = alpha - ctx.threshold * sigma if ctx.with_reset else alpha
+        return _scan(sigma * grad_s, decay, reverse=True), None, None, None, None
+
+
+class _Response(torch.autograd.Function):
+    """The spike response ``a[t] = alpha * a[t-1] + s[t]`` (``a = eps * s`` with ``eps_n = alpha**n``);
+    its adjoint is the same recurrence run backwards."""
+
+    @staticmethod
+    def forward(ctx, s, alpha):
+        ctx.alpha = alpha
+        return _scan(s, _over_time(alpha))
+
+    @staticmethod
+    def backward(ctx, grad_a):
+        return _scan(grad_a, _over_time(ctx.alpha), reverse=True), None
 
 
 class _Step(torch.autograd.Function):
@@ -89,24 +117,70 @@ def _bptt(z, alpha, threshold, surrogate):
     return torch.stack(spikes, 1)
 
 
-def lif(z: torch.Tensor, *, alpha: float, threshold: float = 1.0, surrogate: Callable, backward: str = "exodus"):
+def _check_alpha(caller: str, alpha, x: torch.Tensor) -> Alpha:
+    """``alpha`` as a float, or as a tensor on ``x``'s device and dtype that broadcasts to ``(B, N)``."""
+    expected = "a number in (0, 1] (1 is the IF neuron), or a tensor of such numbers broadcasting to (B, N)"
+    if isinstance(alpha, torch.Tensor):
+        if alpha.requires_grad:
+            raise ValueError(f"{caller}: alpha is not trained here; pass alpha.detach(), got a tensor requiring grad")
+        shape = (x.shape[0], x.shape[2])
+        if alpha.dim() > 2 or any(a not in (1, n) for a, n in zip(reversed(alpha.shape), reversed(shape))):
+            raise ValueError(f"{caller}: alpha must be {expected}, got shape {tuple(alpha.shape)} for (B, N) = {shape}")
+        if not bool(((alpha > 0) & (alpha <= 1)).all()):
+            raise ValueError(f"{caller}: alpha must be {expected}, got values outside (0, 1]")
+        return alpha.to(x)
+    if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha <= 1):
+        raise ValueError(f"{caller}: alpha must be {expected}, got {alpha!r}")
+    return float(alpha)
+
+
+def _check_threshold(caller: str, threshold) -> None:
+    if not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and threshold > 0):
+        raise ValueError(f"{caller}: threshold must be a positive number, got {threshold!r}")
+
+
+def check_neuron(caller: str, *, threshold, surrogate, backward) -> None:
+    """Clear errors for a neuron's threshold, surrogate and backward pass (shared with the layers)."""
+    if backward not in BACKWARDS:
+        raise ValueError(f"{caller}: backward must be one of {BACKWARDS}, got {backward!r}")
+    _check_threshold(caller, threshold)
+    if not callable(surrogate):
+        raise ValueError(f"{caller}: surrogate must be a callable of the centred potential, got {surrogate!r}")
+
+
+def _check_time_series(caller: str, name: str, x) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != 3 or not x.is_floating_point():
+        got = f"{x.dtype} tensor of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"{caller}: {name} must be a floating-point tensor of shape (B, T, N), got {got}")
+
+
+def lif(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0, surrogate: Callable, backward: str = "exodus"):
     """Spikes ``(B, T, N)`` of LIF neurons driven by currents ``z`` ``(B, T, N)``; see the module docstring.
 
-    ``surrogate`` maps the centred potential ``u - threshold`` to the surrogate derivative (e.g.
-    ``stablegrad.surrogate.get("fast_sigmoid", dampening=scale)``; its dampening is the paper's gradient
-    scale). ``backward`` is one of ``BACKWARDS``: ``"bptt"``, ``"slayer"``, ``"exodus"``.
+    ``alpha`` is the leak per step (``exp(-dt / tau)``; 1 for IF), one number or one per neuron (a tensor
+    broadcasting to ``(B, N)``). ``surrogate`` maps the centred potential ``u - threshold`` to the
+    surrogate derivative (e.g. ``stablegrad.surrogate.get("fast_sigmoid", dampening=scale)``; its dampening
+    is the paper's gradient scale). ``backward`` is one of ``BACKWARDS``: ``"bptt"``, ``"slayer"``,
+    ``"exodus"``.
     """
-    if backward not in BACKWARDS:
-        raise ValueError(f"lif: backward must be one of {BACKWARDS}, got {backward!r}")
-    if not isinstance(z, torch.Tensor) or z.dim() != 3 or not z.is_floating_point():
-        got = f"{z.dtype} tensor of shape {tuple(z.shape)}" if isinstance(z, torch.Tensor) else type(z).__name__
-        raise ValueError(f"lif: z must be a floating-point tensor of shape (B, T, N), got {got}")
-    if not (isinstance(alpha, (int, float)) and 0 < alpha <= 1):
-        raise ValueError(f"lif: alpha must be a number in (0, 1] (1 is the IF neuron), got {alpha!r}")
-    if not (isinstance(threshold, (int, float)) and threshold > 0):
-        raise ValueError(f"lif: threshold must be a positive number, got {threshold!r}")
-    if not callable(surrogate):
-        raise ValueError(f"lif: surrogate must be a callable of the centred potential, got {surrogate!r}")
+    _check_time_series("lif", "z", z)
+    alpha = _check_alpha("lif", alpha, z)
+    check_neuron("lif", threshold=threshold, surrogate=surrogate, backward=backward)
     if backward == "bptt":
-        return _bptt(z, float(alpha), float(threshold), surrogate)
-    return _Adjoint.apply(z, float(alpha), float(threshold), surrogate, backward == "exodus")
+        return _bptt(z, alpha, float(threshold), surrogate)
+    return _Adjoint.apply(z, alpha, float(threshold), surrogate, backward == "exodus")
+
+
+def respond(s: torch.Tensor, *, alpha: Alpha) -> torch.Tensor:
+    """The post-synaptic response ``eps * s`` with ``eps_n = alpha**n`` (the paper's ``a = eps * s``),
+    ``(B, T, N)``: what an SRM layer passes on instead of the bare spikes."""
+    _check_time_series("respond", "s", s)
+    return _Response.apply(s, _check_alpha("respond", alpha, s))
+
+
+def simulate(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0):
+    """Potentials ``u`` and spikes ``s`` ``(B, T, N)`` of the recurrence, without a graph (for analysis)."""
+    _check_time_series("simulate", "z", z)
+    _check_threshold("simulate", threshold)
+    with torch.no_grad():
+        return _simulate(z, _check_alpha("simulate", alpha, z), float(threshold))

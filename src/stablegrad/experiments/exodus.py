@@ -1,0 +1,171 @@
+"""Runs behind the EXODUS paper's figures (Bauer et al. 2023): SLAYER's gradient against the exact one.
+
+Each ``figNN`` function takes a scale name, a seed and a device, runs (or loads from the results cache)
+the experiment and returns plain tensors for the notebook to plot. Time is in steps of 1 ms.
+"""
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from tqdm.auto import tqdm
+
+from ..optim import MemberAdam
+from ..spiking import lif, simulate
+from ..spiking.layers import single_exponential
+from ..store import cached
+
+__all__ = ["FIG04", "CHI", "ChiConfig", "Fig04Config", "chi_deviation", "fig04", "spike_train_fitting"]
+
+
+def _check_scale(scale: str, table: dict) -> None:
+    if scale not in table:
+        raise ValueError(f"scale must be one of {sorted(table)}, got {scale!r}")
+
+
+@dataclass(frozen=True)
+class Fig04Config:
+    """Fig 4: fit one LIF output neuron's spike train through 25 hidden LIF neurons (§6.5)."""
+
+    inputs: int  # Bernoulli input channels
+    rate: float  # spike probability per channel and step
+    steps: int  # T (ms)
+    hidden: int
+    target_spikes: int  # drawn uniformly in [T/5, T); collisions give fewer
+    epochs: int
+    runs: int  # input/target pairs per grid cell
+    taus: tuple  # membrane time constants (ms)
+    lrs: tuple  # Adam learning rates
+    width: float  # of the single-exponential surrogate (the authors' code: 1)
+    record_every: int  # epochs between recorded output rasters
+
+
+FIG04 = {
+    "smoke": Fig04Config(250, 0.1, 200, 25, 4, 30, 2, (4.0, 128.0), (1e-3, 1e-2), 1.0, 10),
+    "book": Fig04Config(250, 0.1, 200, 25, 4, 3000, 5, (4.0, 22.6, 128.0), (1e-4, 1e-3, 1e-2), 1.0, 25),
+    "paper": Fig04Config(250, 0.1, 200, 25, 4, 3000, 5, (4.0, 22.6, 128.0), (1e-4, 1e-3, 1e-2), 1.0, 25),
+}
+
+
+def _fitting_problems(cfg: Fig04Config, seed: int):
+    """``runs`` input rasters ``(runs, T, inputs)``, targets ``(runs, T, 1)`` and initial weights, the
+    latter drawn like ``nn.Linear`` without bias (uniform in +-1/sqrt(fan_in))."""
+    gen = torch.Generator().manual_seed(seed)
+    x = (torch.rand(cfg.runs, cfg.steps, cfg.inputs, generator=gen) < cfg.rate).float()
+    target = torch.zeros(cfg.runs, cfg.steps, 1)
+    times = torch.randint(cfg.steps // 5, cfg.steps, (cfg.runs, cfg.target_spikes), generator=gen)
+    target.scatter_(1, times.unsqueeze(-1), 1.0)
+    w1 = (2 * torch.rand(cfg.runs, cfg.inputs, cfg.hidden, generator=gen) - 1) / math.sqrt(cfg.inputs)
+    w2 = (2 * torch.rand(cfg.runs, cfg.hidden, 1, generator=gen) - 1) / math.sqrt(cfg.hidden)
+    return x, target, w1, w2
+
+
+def spike_train_fitting(cfg: Fig04Config, backward: str, seed: int = 0, device="cpu", progress: bool = True) -> dict:
+    """Train every (lr, tau, run) of the grid as one ensemble: per-member leak and learning rate, the
+    summed loss's gradient is each member's own, so members are independent networks. The same inputs,
+    targets and initial weights serve every backward pass.
+
+    Returns ``loss`` ``(lr, tau, run, epochs)`` (MSE of output spikes against the target train),
+    ``raster`` ``(lr, tau, run, records, T)`` of output spikes every ``record_every`` epochs and ``target``.
+    """
+    x, target, w1, w2 = (t.to(device) for t in _fitting_problems(cfg, seed))
+    grid = (len(cfg.lrs), len(cfg.taus), cfg.runs)
+    members = math.prod(grid)
+
+    def per_member(t):  # (runs, ...) -> (members, ...), runs varying fastest
+        return t.unsqueeze(0).expand(grid[0] * grid[1], *t.shape).reshape(members, *t.shape[1:])
+
+    x, target = per_member(x), per_member(target)
+    w1, w2 = (torch.nn.Parameter(per_member(w).clone()) for w in (w1, w2))
+    alpha = torch.tensor([math.exp(-1 / tau) for tau in cfg.taus], device=device)
+    alpha = alpha.view(1, -1, 1).expand(grid).reshape(members, 1)
+    lr = torch.tensor(cfg.lrs, device=device).view(-1, 1, 1).expand(grid).reshape(members)
+    optimiser = MemberAdam([w1, w2], lr=lr)
+    sg = single_exponential(width=cfg.width)
+    losses, rasters = [], []
+    for epoch in tqdm(range(cfg.epochs), desc=f"Fig 4 {backward}", disable=not progress):
+        hidden = lif(torch.bmm(x, w1), alpha=alpha, surrogate=sg, backward=backward)
+        out = lif(torch.bmm(hidden, w2), alpha=alpha, surrogate=sg, backward=backward)
+        loss = ((out - target) ** 2).mean(dim=(1, 2))
+        optimiser.zero_grad()
+        loss.sum().backward()
+        optimiser.step()
+        losses.append(loss.detach())
+        if epoch % cfg.record_every == 0:
+            rasters.append(out.detach()[..., 0].to(torch.uint8))
+    return {"loss": torch.stack(losses, -1).cpu().view(*grid, -1),
+            "raster": torch.stack(rasters, 1).cpu().view(*grid, len(rasters), cfg.steps),
+            "target": target[: cfg.runs, :, 0].cpu()}
+
+
+def fig04(scale: str = "book", seed: int = 0, device: str = "cpu", progress: bool = True) -> dict:
+    """Fig 4 for EXODUS and SLAYER on the same problems: ``{"exodus": ..., "slayer": ..., "config": ...}``."""
+    _check_scale(scale, FIG04)
+    cfg = FIG04[scale]
+    out = {"config": asdict(cfg)}
+    for backward in ("exodus", "slayer"):
+        config = {"scale": scale, "seed": seed, "device": device, "backward": backward, **asdict(cfg)}
+        out[backward] = cached("exodus/fig04_spike_train_fitting", config,
+                               lambda b=backward: spike_train_fitting(cfg, b, seed, device, progress))
+    return out
+
+
+@dataclass(frozen=True)
+class ChiConfig:
+    """§3.2.2: how far SLAYER's gradient is from the exact one as the surrogate's peak passes alpha/theta."""
+
+    batch: int
+    steps: int
+    neurons: int
+    alphas: tuple
+    peaks: tuple  # surrogate peak in units of alpha / threshold
+    drive: float  # mean input per step, in thresholds times (1 - alpha) (>1: the neurons spike)
+
+
+CHI = {
+    "smoke": ChiConfig(4, 100, 32, (1.0, 0.9), (0.25, 1.0, 4.0), 2.0),
+    "book": ChiConfig(16, 250, 128, (1.0, 0.95, 0.8), tuple(2.0 ** k for k in range(-4, 5)), 2.0),
+    "paper": ChiConfig(16, 250, 128, (1.0, 0.95, 0.8), tuple(2.0 ** k for k in range(-4, 9)), 2.0),
+}
+
+
+def chi_deviation(scale: str = "book", seed: int = 0, device: str = "cpu") -> dict:
+    """Relative deviation ``|g_slayer - g_exact| / |g_exact|`` and cosine of the input gradients of one LIF
+    layer under random spike-count losses, for single-exponential surrogates of several peaks.
+
+    Returns, per ``(alpha, peak)``: ``deviation``, ``cosine``, the norms ``exact`` and ``slayer`` of the
+    two gradients and ``negative``, the fraction of steps with a negative exact decay factor
+    ``alpha - theta * sigma``; and the firing rate ``(alpha,)``.
+    """
+    _check_scale(scale, CHI)
+    cfg = CHI[scale]
+
+    def compute():
+        gen = torch.Generator().manual_seed(seed)
+        deviation, cosine, negative, exact_norm, slayer_norm = (
+            torch.zeros(len(cfg.alphas), len(cfg.peaks)) for _ in range(5))
+        rate = torch.zeros(len(cfg.alphas))
+        for i, alpha in enumerate(cfg.alphas):
+            mean = cfg.drive * max(1 - alpha, 0.02)
+            z = (2 * mean * torch.rand(cfg.batch, cfg.steps, cfg.neurons, generator=gen)).to(device)
+            weights = torch.randn(cfg.batch, cfg.steps, cfg.neurons, generator=gen).to(device)
+            for j, peak in enumerate(cfg.peaks):
+                sg = single_exponential(scale=peak * alpha / 2)  # peak of scale 1 is 2 / threshold
+                grads = {}
+                for backward in ("exodus", "slayer"):
+                    zz = z.clone().requires_grad_()
+                    s = lif(zz, alpha=alpha, surrogate=sg, backward=backward)
+                    (grads[backward],) = torch.autograd.grad((s * weights).sum(), zz)
+                exact, slayer = grads["exodus"].flatten(), grads["slayer"].flatten()
+                exact_norm[i, j], slayer_norm[i, j] = exact.norm().cpu(), slayer.norm().cpu()
+                deviation[i, j] = ((slayer - exact).norm() / exact.norm()).cpu()
+                cosine[i, j] = torch.nn.functional.cosine_similarity(slayer, exact, dim=0).cpu()
+                with torch.no_grad():
+                    u, _ = simulate(z, alpha=alpha)
+                    negative[i, j] = (alpha - sg(u - 1.0) < 0).float().mean().cpu()
+            rate[i] = s.detach().mean().cpu()
+        return {"deviation": deviation, "cosine": cosine, "exact": exact_norm, "slayer": slayer_norm,
+                "negative": negative, "rate": rate}
+
+    config = {"scale": scale, "seed": seed, "device": device, **asdict(cfg)}
+    return {"config": asdict(cfg), **cached("exodus/chi_deviation", config, compute)}
+
