@@ -14,7 +14,7 @@ from torch import nn
 
 from .layers import IF, PerStep, single_exponential
 
-__all__ = ["TABLE2", "Table2Row", "loss_over_time", "network"]
+__all__ = ["TABLE2", "Table2Row", "loss_over_time", "network", "table2"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ TABLE2 = {
 }
 
 
-def _row(task: str) -> Table2Row:
+def table2(task: str) -> Table2Row:
+    """The Table 2 column of ``task`` (``"dvs_gesture"``, ``"shd"`` or ``"ssc"``)."""
     if task not in TABLE2:
         raise ValueError(f"task must be one of {sorted(TABLE2)}, got {task!r}")
     return TABLE2[task]
@@ -46,7 +47,7 @@ def _row(task: str) -> Table2Row:
 def network(task: str, *, backward: str = "exodus", scale: float = 1.0, hidden: int = 128) -> nn.Sequential:
     """The Table 2 network for ``task``, its IF layers differentiated by ``backward`` with the
     :func:`~stablegrad.spiking.layers.single_exponential` surrogate at gradient scale ``scale``."""
-    row = _row(task)
+    row = table2(task)
 
     def spiking():
         return IF(surrogate=single_exponential(scale), backward=backward)
