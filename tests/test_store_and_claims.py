@@ -49,7 +49,7 @@ def test_scorecard_records_and_renders(results):
     stored = json.loads((results / "claims" / "smoke" / "gradient_flossing" / "fig99_demo.json").read_text())
     assert [c["panel"] for c in stored] == ["9A", "9B"]
     page = claims.scorecard_page("smoke")
-    assert "Totals: 1 reproduced, 1 partly, 0 not reproduced." in page
+    assert "Totals: 1 reproduced, 1 partly, 0 not reproduced, 0 not testable." in page
     assert "a \\| b" in page  # table cells escape pipes
     assert "{doc}`fig99_demo <../notebooks/gradient_flossing/fig99_demo>`" in page
     assert claims.load("book") == []

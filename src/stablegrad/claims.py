@@ -13,7 +13,8 @@ from .store import atomic_write_text, results_dir
 
 __all__ = ["Claim", "Scorecard", "VERDICTS", "load", "scorecard_page", "verdict"]
 
-VERDICTS = ("reproduced", "partly", "not reproduced")
+# "not testable": the claim needs data or hardware this run did not have (e.g. a stand-in data set).
+VERDICTS = ("reproduced", "partly", "not reproduced", "not testable")
 SCALES = ("smoke", "book", "paper")
 PAPERS = {
     "gradient_flossing": "Gradient flossing (Engelken 2023)",

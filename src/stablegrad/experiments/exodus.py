@@ -18,7 +18,7 @@ from ..spiking.networks import loss_over_time, network, table2
 from ..store import cached
 
 __all__ = ["FIG04", "CHI", "ChiConfig", "Fig04Config", "chi_deviation", "fig04", "spike_train_fitting",
-           "train_classifier"]
+           "FIG02", "Fig02Config", "fig02", "train_classifier"]
 
 
 def _check_scale(scale: str, table: dict) -> None:
@@ -229,3 +229,75 @@ def train_classifier(task: str, train: tuple, val: tuple, *, backward: str, scal
         history["accuracy"].append(_accuracy(net, x_val, y_val, row.readout, batch))
     return {"accuracy": torch.tensor(history["accuracy"]), "loss": torch.tensor(history["loss"]),
             "grad_norm": torch.stack(history["grad_norm"]), "seconds": torch.tensor(history["seconds"])}
+
+
+@dataclass(frozen=True)
+class Fig02Config:
+    """Fig 2 and Tables 1, 3 for one task: accuracy curves at gradient scale 1, per-layer gradient norms
+    over gradient scales, and the time per epoch of the three backward passes."""
+
+    train: Optional[int]  # training samples (None: the whole split)
+    val: Optional[int]  # validation samples
+    epochs: int  # of the accuracy runs
+    runs: int  # seeds of the accuracy runs, per backward pass
+    scales: tuple  # gradient scales of the gradient-norm runs
+    scale_epochs: int  # epochs of each gradient-norm run
+    bptt_epochs: int  # epochs timed with BPTT
+    hidden: int  # width of the fully connected stacks (Table 2: 128)
+
+
+FIG02 = {
+    "smoke": {"shd": Fig02Config(32, 16, 2, 1, (0.1, 1.0), 1, 1, 32),
+              "ssc": Fig02Config(35, 16, 1, 1, (0.1, 1.0), 1, 1, 32),
+              "dvs_gesture": Fig02Config(4, 4, 1, 1, (1.0,), 1, 1, 128)},
+    "book": {"shd": Fig02Config(None, None, 30, 3, (0.01, 0.1, 0.5, 1.0), 3, 2, 128),
+             "ssc": Fig02Config(None, None, 20, 2, (0.01, 0.1, 0.5, 1.0), 3, 2, 128),
+             "dvs_gesture": Fig02Config(33, 22, 6, 1, (0.1, 1.0), 1, 1, 128)},
+    "paper": {"shd": Fig02Config(None, None, 200, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128),
+              "ssc": Fig02Config(None, None, 200, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128),
+              "dvs_gesture": Fig02Config(None, None, 100, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128)},
+}
+VALIDATION_SPLIT = {"shd": "test", "ssc": "valid", "dvs_gesture": "test"}
+
+
+def fig02(task: str, scale: str = "book", seed: int = 0, device: str = "cpu", root=None,
+          progress: bool = True) -> dict:
+    """Every run of Fig 2 for ``task`` on the data in ``root`` (the stand-in when it is absent), each run
+    cached on its own so that an interrupted notebook resumes where it stopped.
+
+    Returns ``curves[backward]`` (a list over seeds of :func:`train_classifier` results at scale 1),
+    ``norms[(backward, scale)]`` (grad norms ``(epochs, layers)``, seed ``seed``), ``bptt`` (a timing run),
+    and the data's ``standin`` flag, ``message``, ``source`` and sizes.
+    """
+    from ..tasks.neuromorphic import load
+
+    _check_scale(scale, FIG02)
+    table2(task)  # a clear error for an unknown task
+    cfg = FIG02[scale][task]
+    train_set = load(task, "train", root=root, limit=cfg.train, seed=seed)
+    val_set = load(task, VALIDATION_SPLIT[task], root=root, limit=cfg.val, seed=seed)
+    data = {"standin": train_set.standin, "message": train_set.message, "source": train_set.source,
+            "train": len(train_set), "val": len(val_set)}
+    tensors = {}
+
+    def run(backward, gradient_scale, run_seed, epochs):
+        def compute():
+            if not tensors:
+                tensors.update(train=train_set.tensors(), val=val_set.tensors())
+            return train_classifier(task, tensors["train"], tensors["val"], backward=backward, scale=gradient_scale,
+                                    epochs=epochs, seed=run_seed, hidden=cfg.hidden, device=device, progress=progress)
+
+        config = {"task": task, "backward": backward, "gradient_scale": gradient_scale, "seed": run_seed,
+                  "epochs": epochs, "hidden": cfg.hidden, "device": device, **data}
+        del config["message"]
+        return cached("exodus/fig02_classification", config, compute)
+
+    jobs = [(b, 1.0, seed + r, cfg.epochs) for r in range(cfg.runs) for b in ("exodus", "slayer")]
+    jobs += [(b, s, seed, cfg.scale_epochs) for s in cfg.scales if s != 1.0 for b in ("exodus", "slayer")]
+    jobs += [("bptt", 1.0, seed, cfg.bptt_epochs)]
+    done = {job: run(*job) for job in tqdm(jobs, desc=f"Fig 2 {task}", disable=not progress)}
+    curves = {b: [done[(b, 1.0, seed + r, cfg.epochs)] for r in range(cfg.runs)] for b in ("exodus", "slayer")}
+    norms = {(b, s): (curves[b][0]["grad_norm"][: cfg.scale_epochs] if s == 1.0 else done[(b, s, seed, cfg.scale_epochs)]
+                      ["grad_norm"]) for s in cfg.scales for b in ("exodus", "slayer")}
+    return {"config": asdict(cfg), "curves": curves, "norms": norms, "bptt": done[("bptt", 1.0, seed, cfg.bptt_epochs)],
+            **data}
