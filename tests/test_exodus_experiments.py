@@ -2,6 +2,7 @@
 training history is the same for EXODUS and BPTT."""
 import dataclasses
 
+import pytest
 import torch
 
 from stablegrad.experiments import exodus as ex
@@ -35,3 +36,26 @@ def test_classifier_trains_identically_with_exodus_and_bptt():
     torch.testing.assert_close(runs["exodus"]["loss"], runs["bptt"]["loss"], rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(runs["exodus"]["grad_norm"], runs["bptt"]["grad_norm"], rtol=1e-3, atol=1e-6)
     assert not torch.allclose(runs["slayer"]["grad_norm"], runs["bptt"]["grad_norm"], rtol=1e-2)
+
+
+def test_classifier_skips_steps_whose_gradient_overflows():
+    """A gradient scale so large that the exact gradient overflows float32: the steps are skipped and
+    counted, and the weights stay finite."""
+    gen = torch.Generator().manual_seed(1)
+    x = (torch.rand(8, 250, 100, generator=gen) < 0.3).float()
+    y = torch.randint(20, (8,), generator=gen)
+    run = ex.train_classifier("shd", (x, y), (x, y), backward="exodus", scale=1e4, epochs=2, batch=4, hidden=16,
+                              progress=False)
+    assert run["skipped"].sum() > 0
+    assert torch.isfinite(run["accuracy"]).all()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), "epochs must be a positive integer"),
+    (dict(epochs=1, batch=0), "batch must be a positive integer"),
+    (dict(epochs=1, lr=-1.0), "lr must be a positive number"),
+])
+def test_classifier_bad_arguments(kwargs, message):
+    x, y = torch.zeros(2, 5, 100), torch.zeros(2, dtype=torch.long)
+    with pytest.raises(ValueError, match=message):
+        ex.train_classifier("shd", (x, y), (x, y), backward="exodus", progress=False, **kwargs)

@@ -2,6 +2,7 @@
 through whole stacks."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -38,6 +39,23 @@ def test_one_alpha_per_sample_and_neuron_equals_separate_calls(backward):
             (gi,) = torch.autograd.grad((si * weights[b : b + 1, :, n : n + 1]).sum(), zi)
             assert torch.equal(si, s[b : b + 1, :, n : n + 1])
             torch.testing.assert_close(gi, g[b : b + 1, :, n : n + 1], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [torch.tensor(0.8, dtype=F64), torch.full((3, 1), 0.8, dtype=F64), np.float32(0.8)])
+def test_alpha_as_zero_dim_column_or_numpy_number_is_the_scalar(alpha):
+    gen = torch.Generator().manual_seed(7)
+    z = 0.5 * torch.rand(3, 20, 4, generator=gen, dtype=F64)
+
+    def grad(a):
+        zz = z.clone().requires_grad_()
+        s = respond(lif(zz, alpha=a, surrogate=single_exponential()), alpha=a)
+        return s.detach(), torch.autograd.grad(s.sum(), zz)[0]
+
+    s_ref, g_ref = grad(0.8)
+    s, g = grad(alpha)
+    assert s_ref.sum() > 0
+    torch.testing.assert_close(s, s_ref, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(g, g_ref, rtol=1e-6, atol=1e-6)
 
 
 def test_per_neuron_exodus_equals_bptt():
@@ -132,7 +150,10 @@ def test_loss_over_time_reads_the_max_or_the_sum():
     (lambda: IF()(torch.zeros(3, 4)), "input must have shape \\(B, T, \\*features\\)"),
     (lambda: single_exponential(scale=0.0), "scale must be a positive number"),
     (lambda: network("nmnist"), "task must be one of"),
-    (lambda: loss_over_time(torch.zeros(1, 2, 3), torch.zeros(1, dtype=torch.long), "mean"), "readout must be"),
+    (lambda: loss_over_time(torch.zeros(1, 2, 3), torch.zeros(1, dtype=torch.long), "mean"), "kind must be"),
+    (lambda: network("shd", hidden=0), "hidden must be a positive integer"),
+    (lambda: lif(torch.full((2, 3, 4), float("nan")), alpha=0.9, surrogate=single_exponential()),
+     "z contains NaN or infinite values"),
     (lambda: lif(torch.zeros(2, 3, 4), alpha=torch.full((3,), 0.9), surrogate=single_exponential()),
      "broadcasting to \\(B, N\\)"),
     (lambda: lif(torch.zeros(2, 3, 4), alpha=torch.full((4,), 0.9, requires_grad=True),

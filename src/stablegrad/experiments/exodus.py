@@ -12,9 +12,9 @@ import torch
 from tqdm.auto import tqdm
 
 from ..optim import MemberAdam
-from ..spiking import lif, simulate
+from ..spiking import BACKWARDS, lif, simulate
 from ..spiking.layers import single_exponential
-from ..spiking.networks import loss_over_time, network, table2
+from ..spiking.networks import loss_over_time, network, readout, table2
 from ..store import cached
 
 __all__ = ["FIG04", "CHI", "ChiConfig", "Fig04Config", "chi_deviation", "fig04", "spike_train_fitting",
@@ -152,6 +152,8 @@ def chi_deviation(scale: str = "book", seed: int = 0, device: str = "cpu") -> di
             mean = cfg.drive * max(1 - alpha, 0.02)
             z = (2 * mean * torch.rand(cfg.batch, cfg.steps, cfg.neurons, generator=gen)).to(device)
             weights = torch.randn(cfg.batch, cfg.steps, cfg.neurons, generator=gen).to(device)
+            u, spikes = simulate(z, alpha=alpha)
+            rate[i] = spikes.mean().cpu()
             for j, peak in enumerate(cfg.peaks):
                 sg = single_exponential(scale=peak * alpha / 2)  # peak of scale 1 is 2 / threshold
                 grads = {}
@@ -163,10 +165,7 @@ def chi_deviation(scale: str = "book", seed: int = 0, device: str = "cpu") -> di
                 exact_norm[i, j], slayer_norm[i, j] = exact.norm().cpu(), slayer.norm().cpu()
                 deviation[i, j] = ((slayer - exact).norm() / exact.norm()).cpu()
                 cosine[i, j] = torch.nn.functional.cosine_similarity(slayer, exact, dim=0).cpu()
-                with torch.no_grad():
-                    u, _ = simulate(z, alpha=alpha)
-                    negative[i, j] = (alpha - sg(u - 1.0) < 0).float().mean().cpu()
-            rate[i] = s.detach().mean().cpu()
+                negative[i, j] = (alpha - sg(u - 1.0) < 0).float().mean().cpu()
         return {"deviation": deviation, "cosine": cosine, "exact": exact_norm, "slayer": slayer_norm,
                 "negative": negative, "rate": rate}
 
@@ -174,18 +173,14 @@ def chi_deviation(scale: str = "book", seed: int = 0, device: str = "cpu") -> di
     return {"config": asdict(cfg), **cached("exodus/chi_deviation", config, compute)}
 
 
-
 def _weight_layers(net: torch.nn.Module) -> list:
     return [m for m in net.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
 
 
-def _accuracy(net, x, y, readout: str, batch: int) -> float:
+def _accuracy(net, x, y, kind: str, batch: int) -> float:
     with torch.no_grad():
-        correct = 0
-        for i in range(0, len(x), batch):
-            out = net(x[i : i + batch])
-            logits = out.amax(1) if readout == "max" else out.sum(1)
-            correct += int((logits.argmax(-1) == y[i : i + batch]).sum())
+        correct = sum(int((readout(net(x[i : i + batch]), kind).argmax(-1) == y[i : i + batch]).sum())
+                      for i in range(0, len(x), batch))
     return correct / len(x)
 
 
@@ -196,39 +191,51 @@ def train_classifier(task: str, train: tuple, val: tuple, *, backward: str, scal
 
     The initial weights and the order of the mini-batches depend on ``seed`` only, so runs that differ in
     ``backward`` start from the same network and see the same batches. ``lr`` and ``batch`` default to
-    Table 2. Returns per epoch: validation ``accuracy`` on ``val``, mean training ``loss``, ``grad_norm``
-    ``(epochs, layers)`` (the 2-norm of each weight layer's gradient, averaged over the epoch's batches,
-    input layer first) and the wall-clock ``seconds`` of the epoch's training steps.
+    Table 2. A step whose loss or gradient is not finite is skipped and counted. Returns per epoch:
+    validation ``accuracy`` on ``val``, mean training ``loss``, ``grad_norm`` ``(epochs, layers)`` (the
+    2-norm of each weight layer's gradient, averaged over the epoch's batches, input layer first), the
+    number of ``skipped`` steps and the wall-clock ``seconds`` of the epoch's training steps.
     """
     row = table2(task)
-    lr, batch = lr or row.lr, batch or row.batch
+    lr, batch = row.lr if lr is None else lr, row.batch if batch is None else batch
+    for name, value in (("epochs", epochs), ("batch", batch)):
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"train_classifier: {name} must be a positive integer, got {value!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"train_classifier: lr must be a positive number, got {lr!r}")
     (x, y), (x_val, y_val) = ((a.to(device), b.to(device)) for a, b in (train, val))
     torch.manual_seed(seed)
     net = network(task, backward=backward, scale=scale, hidden=hidden).to(device)
     layers = _weight_layers(net)
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     order = torch.Generator().manual_seed(seed)
-    history = {k: [] for k in ("accuracy", "loss", "grad_norm", "seconds")}
+    history = {k: [] for k in ("accuracy", "loss", "grad_norm", "skipped", "seconds")}
     for _ in tqdm(range(epochs), desc=f"{task} {backward} scale {scale:g}", disable=not progress, leave=False):
         perm = torch.randperm(len(x), generator=order).to(device)
-        losses, norms = [], []
+        losses, norms, skipped = [], [], 0
         start = time.perf_counter()
         for i in range(0, len(x), batch):
             index = perm[i : i + batch]
             loss = loss_over_time(net(x[index]), y[index], row.readout)
             optimiser.zero_grad()
             loss.backward()
-            norms.append(torch.stack([layer.weight.grad.norm() for layer in layers]))
-            optimiser.step()
-            losses.append(loss.detach())
+            norm = torch.stack([layer.weight.grad.norm() for layer in layers])
+            if bool(torch.isfinite(norm).all()) and bool(torch.isfinite(loss)):
+                optimiser.step()
+                norms.append(norm)
+                losses.append(loss.detach())
+            else:
+                skipped += 1
         if device != "cpu" and torch.cuda.is_available():
             torch.cuda.synchronize()
         history["seconds"].append(time.perf_counter() - start)
-        history["loss"].append(float(torch.stack(losses).mean()))
-        history["grad_norm"].append(torch.stack(norms).mean(0).cpu())
+        history["skipped"].append(skipped)
+        history["loss"].append(float(torch.stack(losses).mean()) if losses else math.nan)
+        history["grad_norm"].append(torch.stack(norms).mean(0).cpu() if norms else torch.full((len(layers),), math.nan))
         history["accuracy"].append(_accuracy(net, x_val, y_val, row.readout, batch))
     return {"accuracy": torch.tensor(history["accuracy"]), "loss": torch.tensor(history["loss"]),
-            "grad_norm": torch.stack(history["grad_norm"]), "seconds": torch.tensor(history["seconds"])}
+            "grad_norm": torch.stack(history["grad_norm"]), "skipped": torch.tensor(history["skipped"]),
+            "seconds": torch.tensor(history["seconds"])}
 
 
 @dataclass(frozen=True)
@@ -242,7 +249,7 @@ class Fig02Config:
     runs: int  # seeds of the accuracy runs, per backward pass
     scales: tuple  # gradient scales of the gradient-norm runs
     scale_epochs: int  # epochs of each gradient-norm run
-    bptt_epochs: int  # epochs timed with BPTT
+    timed_epochs: int  # epochs timed back to back for each backward pass (BPTT included)
     hidden: int  # width of the fully connected stacks (Table 2: 128)
 
 
@@ -265,9 +272,10 @@ def fig02(task: str, scale: str = "book", seed: int = 0, device: str = "cpu", ro
     """Every run of Fig 2 for ``task`` on the data in ``root`` (the stand-in when it is absent), each run
     cached on its own so that an interrupted notebook resumes where it stopped.
 
-    Returns ``curves[backward]`` (a list over seeds of :func:`train_classifier` results at scale 1),
-    ``norms[(backward, scale)]`` (grad norms ``(epochs, layers)``, seed ``seed``), ``bptt`` (a timing run),
-    and the data's ``standin`` flag, ``message``, ``source`` and sizes.
+    Returns ``curves[backward]`` (a list over seeds of :func:`train_classifier` results at gradient scale
+    1), ``norms[(backward, scale)]`` (grad norms ``(scale_epochs, layers)`` of the first epochs, seed
+    ``seed``), ``timing[backward]`` (seconds per epoch of ``timed_epochs`` epochs for each backward pass,
+    run back to back in one process), and the data's ``standin`` flag, ``message``, ``sources`` and sizes.
     """
     from ..tasks.neuromorphic import load
 
@@ -276,28 +284,30 @@ def fig02(task: str, scale: str = "book", seed: int = 0, device: str = "cpu", ro
     cfg = FIG02[scale][task]
     train_set = load(task, "train", root=root, limit=cfg.train, seed=seed)
     val_set = load(task, VALIDATION_SPLIT[task], root=root, limit=cfg.val, seed=seed)
-    data = {"standin": train_set.standin, "message": train_set.message, "source": train_set.source,
-            "train": len(train_set), "val": len(val_set)}
+    data = {"standin": train_set.standin or val_set.standin, "sources": [train_set.source, val_set.source],
+            "validation_split": VALIDATION_SPLIT[task], "data_seed": seed, "train": len(train_set),
+            "val": len(val_set)}
     tensors = {}
 
-    def run(backward, gradient_scale, run_seed, epochs):
-        def compute():
-            if not tensors:
-                tensors.update(train=train_set.tensors(), val=val_set.tensors())
-            return train_classifier(task, tensors["train"], tensors["val"], backward=backward, scale=gradient_scale,
-                                    epochs=epochs, seed=run_seed, hidden=cfg.hidden, device=device, progress=progress)
+    def train(backward, gradient_scale, run_seed, epochs):
+        if not tensors:
+            tensors.update(train=train_set.tensors(), val=val_set.tensors())
+        return train_classifier(task, tensors["train"], tensors["val"], backward=backward, scale=gradient_scale,
+                                epochs=epochs, seed=run_seed, hidden=cfg.hidden, device=device, progress=progress)
 
+    def run(backward, gradient_scale, run_seed, epochs):
         config = {"task": task, "backward": backward, "gradient_scale": gradient_scale, "seed": run_seed,
                   "epochs": epochs, "hidden": cfg.hidden, "device": device, **data}
-        del config["message"]
-        return cached("exodus/fig02_classification", config, compute)
+        return cached("exodus/fig02_classification", config, lambda: train(backward, gradient_scale, run_seed, epochs))
 
     jobs = [(b, 1.0, seed + r, cfg.epochs) for r in range(cfg.runs) for b in ("exodus", "slayer")]
     jobs += [(b, s, seed, cfg.scale_epochs) for s in cfg.scales if s != 1.0 for b in ("exodus", "slayer")]
-    jobs += [("bptt", 1.0, seed, cfg.bptt_epochs)]
     done = {job: run(*job) for job in tqdm(jobs, desc=f"Fig 2 {task}", disable=not progress)}
+    timing = cached("exodus/fig02_timing", {"task": task, "seed": seed, "epochs": cfg.timed_epochs,
+                                            "hidden": cfg.hidden, "device": device, **data},
+                    lambda: {b: train(b, 1.0, seed, cfg.timed_epochs)["seconds"] for b in BACKWARDS})
     curves = {b: [done[(b, 1.0, seed + r, cfg.epochs)] for r in range(cfg.runs)] for b in ("exodus", "slayer")}
-    norms = {(b, s): (curves[b][0]["grad_norm"][: cfg.scale_epochs] if s == 1.0 else done[(b, s, seed, cfg.scale_epochs)]
-                      ["grad_norm"]) for s in cfg.scales for b in ("exodus", "slayer")}
-    return {"config": asdict(cfg), "curves": curves, "norms": norms, "bptt": done[("bptt", 1.0, seed, cfg.bptt_epochs)],
-            **data}
+    norms = {(b, s): (curves[b][0] if s == 1.0 else done[(b, s, seed, cfg.scale_epochs)])["grad_norm"][: cfg.scale_epochs]
+             for s in cfg.scales for b in ("exodus", "slayer")}
+    message = "\n".join(dict.fromkeys(m for m in (train_set.message, val_set.message) if m))
+    return {"config": asdict(cfg), "curves": curves, "norms": norms, "timing": timing, "message": message, **data}

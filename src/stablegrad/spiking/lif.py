@@ -16,6 +16,7 @@ it as one reverse recurrence over ``(B, N)`` from the saved potentials, without 
 ignores the reset kernel), so it equals the exact gradient only where the surrogate vanishes; where
 ``threshold * sigma > alpha`` the exact decay factor turns negative, which SLAYER cannot follow.
 """
+import numbers
 from typing import Callable, Union
 
 import torch
@@ -128,14 +129,14 @@ def _check_alpha(caller: str, alpha, x: torch.Tensor) -> Alpha:
             raise ValueError(f"{caller}: alpha must be {expected}, got shape {tuple(alpha.shape)} for (B, N) = {shape}")
         if not bool(((alpha > 0) & (alpha <= 1)).all()):
             raise ValueError(f"{caller}: alpha must be {expected}, got values outside (0, 1]")
-        return alpha.to(x)
-    if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha <= 1):
+        return float(alpha) if alpha.dim() == 0 else alpha.to(x)
+    if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha <= 1):
         raise ValueError(f"{caller}: alpha must be {expected}, got {alpha!r}")
     return float(alpha)
 
 
 def _check_threshold(caller: str, threshold) -> None:
-    if not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and threshold > 0):
+    if not (isinstance(threshold, numbers.Real) and not isinstance(threshold, bool) and threshold > 0):
         raise ValueError(f"{caller}: threshold must be a positive number, got {threshold!r}")
 
 
@@ -152,6 +153,8 @@ def _check_time_series(caller: str, name: str, x) -> None:
     if not isinstance(x, torch.Tensor) or x.dim() != 3 or not x.is_floating_point():
         got = f"{x.dtype} tensor of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"{caller}: {name} must be a floating-point tensor of shape (B, T, N), got {got}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{caller}: {name} contains NaN or infinite values")
 
 
 def lif(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0, surrogate: Callable, backward: str = "exodus"):

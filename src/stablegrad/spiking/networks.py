@@ -14,7 +14,7 @@ from torch import nn
 
 from .layers import IF, PerStep, single_exponential
 
-__all__ = ["TABLE2", "Table2Row", "loss_over_time", "network", "table2"]
+__all__ = ["TABLE2", "Table2Row", "loss_over_time", "network", "readout", "table2"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ def network(task: str, *, backward: str = "exodus", scale: float = 1.0, hidden: 
     """The Table 2 network for ``task``, its IF layers differentiated by ``backward`` with the
     :func:`~stablegrad.spiking.layers.single_exponential` surrogate at gradient scale ``scale``."""
     row = table2(task)
+    if not (isinstance(hidden, int) and not isinstance(hidden, bool) and hidden > 0):
+        raise ValueError(f"network: hidden must be a positive integer, got {hidden!r}")
 
     def spiking():
         return IF(surrogate=single_exponential(scale), backward=backward)
@@ -68,9 +70,13 @@ def network(task: str, *, backward: str = "exodus", scale: float = 1.0, hidden: 
     return nn.Sequential(*layers, nn.Linear(hidden, row.classes, bias=False))
 
 
-def loss_over_time(output: torch.Tensor, labels: torch.Tensor, readout: str) -> torch.Tensor:
-    """Cross-entropy of the ``readout`` (``"max"`` or ``"sum"``) over time of ``output`` ``(B, T, C)``."""
-    if readout not in ("max", "sum"):
-        raise ValueError(f"loss_over_time: readout must be 'max' or 'sum', got {readout!r}")
-    logits = output.amax(1) if readout == "max" else output.sum(1)
-    return nn.functional.cross_entropy(logits, labels)
+def readout(output: torch.Tensor, kind: str) -> torch.Tensor:
+    """Logits ``(B, C)``: the maximum (``kind="max"``) or the sum (``"sum"``) over time of ``output`` ``(B, T, C)``."""
+    if kind not in ("max", "sum"):
+        raise ValueError(f"readout: kind must be 'max' or 'sum', got {kind!r}")
+    return output.amax(1) if kind == "max" else output.sum(1)
+
+
+def loss_over_time(output: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
+    """Cross-entropy of the :func:`readout` ``kind`` of ``output`` ``(B, T, C)``."""
+    return nn.functional.cross_entropy(readout(output, kind), labels)
