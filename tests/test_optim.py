@@ -12,6 +12,17 @@ def _gradients(steps, shape, seed=0):
     return [torch.randn(*shape, generator=gen, dtype=F64) for _ in range(steps)]
 
 
+def _step_members(optimiser, together, index, grad):
+    """One step of the members ``index`` alone, through a sub-ensemble taken from and put back into ``optimiser``."""
+    sub = torch.nn.Parameter(together.detach()[index].clone())
+    sub_optimiser = optimiser.take(index, [sub])
+    sub.grad = grad[index].clone()
+    sub_optimiser.step()
+    optimiser.put(index, sub_optimiser)
+    with torch.no_grad():
+        together[index] = sub
+
+
 def test_all_members_active_is_torch_adam():
     start = torch.randn(3, 4, 5, dtype=F64)
     ours, theirs = torch.nn.Parameter(start.clone()), torch.nn.Parameter(start.clone())
@@ -35,13 +46,7 @@ def test_members_stepping_on_their_own_follow_their_stand_alone_trajectories():
         index = mask.nonzero()[:, 0]
         if len(index) == 0:
             continue
-        sub = torch.nn.Parameter(together.detach()[index].clone())
-        sub_optimiser = optimiser.take(index, [sub])
-        sub.grad = grad[index].clone()
-        sub_optimiser.step()
-        optimiser.put(index, sub_optimiser)
-        with torch.no_grad():
-            together[index] = sub
+        _step_members(optimiser, together, index, grad)
     for r in range(3):
         alone = torch.nn.Parameter(start[r : r + 1].clone())
         reference = torch.optim.Adam([alone], lr=1e-2)
@@ -62,14 +67,7 @@ def test_one_learning_rate_per_member_is_separate_adams():
     grads = _gradients(15, (3, 4), seed=2)
     for step, grad in enumerate(grads):
         if step % 2:  # every other step through a sub-ensemble of members 2 and 0
-            index = torch.tensor([2, 0])
-            sub = torch.nn.Parameter(together.detach()[index].clone())
-            sub_optimiser = optimiser.take(index, [sub])
-            sub.grad = grad[index].clone()
-            sub_optimiser.step()
-            optimiser.put(index, sub_optimiser)
-            with torch.no_grad():
-                together[index] = sub
+            _step_members(optimiser, together, torch.tensor([2, 0]), grad)
         else:
             together.grad = grad.clone()
             optimiser.step()

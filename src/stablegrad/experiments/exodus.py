@@ -259,7 +259,7 @@ FIG02 = {
               "dvs_gesture": Fig02Config(4, 4, 1, 1, (1.0,), 1, 1, 128)},
     "book": {"shd": Fig02Config(None, None, 30, 3, (0.01, 0.1, 0.5, 1.0), 3, 2, 128),
              "ssc": Fig02Config(None, None, 20, 2, (0.01, 0.1, 0.5, 1.0), 3, 2, 128),
-             "dvs_gesture": Fig02Config(33, 22, 6, 1, (0.1, 1.0), 1, 1, 128)},
+             "dvs_gesture": Fig02Config(33, 22, 6, 1, (0.01, 0.1, 1.0), 1, 1, 128)},
     "paper": {"shd": Fig02Config(None, None, 200, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128),
               "ssc": Fig02Config(None, None, 200, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128),
               "dvs_gesture": Fig02Config(None, None, 100, 3, (0.01, 0.1, 0.5, 1.0), 10, 3, 128)},
@@ -309,5 +309,5 @@ def fig02(task: str, scale: str = "book", seed: int = 0, device: str = "cpu", ro
     curves = {b: [done[(b, 1.0, seed + r, cfg.epochs)] for r in range(cfg.runs)] for b in ("exodus", "slayer")}
     norms = {(b, s): (curves[b][0] if s == 1.0 else done[(b, s, seed, cfg.scale_epochs)])["grad_norm"][: cfg.scale_epochs]
              for s in cfg.scales for b in ("exodus", "slayer")}
-    message = "\n".join(dict.fromkeys(m for m in (train_set.message, val_set.message) if m))
+    message = train_set.message or val_set.message
     return {"config": asdict(cfg), "curves": curves, "norms": norms, "timing": timing, "message": message, **data}
