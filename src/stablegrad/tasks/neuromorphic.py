@@ -264,7 +264,7 @@ class NeuromorphicDataset(torch.utils.data.Dataset):
     a :class:`~torch.utils.data.DataLoader`; :meth:`tensors` stacks everything for small sets.
 
     Attributes:
-        name: key of :data:`NEUROMORPHIC`; ``spec`` is its entry.
+        name: key of ``NEUROMORPHIC``; ``spec`` is its entry.
         split: the split read.
         standin: true when this is the synthetic stand-in, not the real data.
         source: the file or folder read.
@@ -348,7 +348,7 @@ def load(
     fallback: bool = True,
     standin_per_class: int | None = None,
 ) -> NeuromorphicDataset:
-    """One split of data set ``name`` (a key of :data:`NEUROMORPHIC`), binned as in the paper's Table 2.
+    """One split of data set ``name`` (a key of ``NEUROMORPHIC``), binned as in the paper's Table 2.
 
     Args:
         name: ``"shd"``, ``"ssc"`` or ``"dvs_gesture"``.
@@ -356,7 +356,7 @@ def load(
         root: folder with the real data in tonic's layout (``spec.files``); default :func:`default_root`.
         limit: keep a random subset of this many samples (drawn with ``seed``, kept in file order);
             ``None`` keeps all.
-        seed: seeds the subset only; the stand-in is always drawn with :data:`STANDIN_SEED`.
+        seed: seeds the subset only; the stand-in is always drawn with ``STANDIN_SEED``.
         fallback: when the real split is absent, return the stand-in (true) or raise
             ``FileNotFoundError`` saying how to obtain the data (false).
         standin_per_class: train samples per class of the stand-in (default ``spec.standin_per_class``).
