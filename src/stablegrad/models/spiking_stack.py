@@ -1,0 +1,136 @@
+"""Two-layer recurrent spiking networks of the surrogate-design paper: LIF, ALIF and the spiking LSTM.
+
+LIF (eq. 1 of Herranz-Celotti & Rouat), per layer, batch first::
+
+    y_t = alpha * y_{t-1} + W_rec x_{t-1} + b + W_in z_t - A_t x_{t-1},    x_t = H~(y_t - A_t)
+
+with ``A_t = thr`` (LIF) or ``A_t = thr + beta * a_t``, ``a_t = rho * a_{t-1} + (1 - rho) x_{t-1}`` (ALIF),
+``W_rec`` with a zero diagonal, and ``H~`` the Heaviside with a surrogate derivative. The spiking LSTM
+replaces the LSTM's sigmoids by ``H~`` and its tanh by ``2 H~ - 1``. A stack feeds layer 1's spikes to
+layer 2 and reads out layer 2 at every step with one linear map. As in the authors' code, the reset
+term's gradient is stopped by default (``detach_reset``) and ``alpha``, ``thr``, ``beta`` and ``rho`` are
+per-neuron constants here (the authors train them).
+"""
+import math
+from typing import Optional
+
+import torch
+from torch import nn
+
+from ..surrogate import Surrogate, heaviside
+
+__all__ = ["KINDS", "SpikingLSTMLayer", "LIFLayer", "SpikingStack"]
+
+
+def _check_sizes(caller: str, **sizes) -> None:
+    for name, value in sizes.items():
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"{caller}: {name} must be a positive integer, got {value!r}")
+
+
+class LIFLayer(nn.Module):
+    """A recurrent layer of LIF neurons (``adaptive=False``) or ALIF neurons (``adaptive=True``).
+
+    ``alpha`` is the leak per step, ``threshold`` the firing threshold ``thr``; for ALIF, ``beta`` scales
+    the adaptation and ``tau_adapt`` (steps) sets ``rho = exp(-1 / tau_adapt)``. Weights start from the
+    PyTorch default (uniform in +-1/sqrt(fan_in)); set them with :mod:`stablegrad.init` for the paper's
+    schemes and conditions.
+    """
+
+    def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate, alpha: float = 0.9, threshold: float = 1.0,
+                 adaptive: bool = False, beta: float = 1.8, tau_adapt: float = 100.0, detach_reset: bool = True):
+        super().__init__()
+        _check_sizes("LIFLayer", n_in=n_in, n_rec=n_rec)
+        if not 0 < alpha <= 1:
+            raise ValueError(f"LIFLayer: alpha must lie in (0, 1], got {alpha!r}")
+        if not threshold > 0:
+            raise ValueError(f"LIFLayer: threshold must be positive, got {threshold!r}")
+        if adaptive and not (beta >= 0 and tau_adapt > 0):
+            raise ValueError(f"LIFLayer: beta must be >= 0 and tau_adapt > 0, got {beta!r}, {tau_adapt!r}")
+        if not callable(surrogate):
+            raise ValueError(f"LIFLayer: surrogate must be a callable surrogate, got {surrogate!r}")
+        self.n_in, self.n_rec, self.surrogate = n_in, n_rec, surrogate
+        self.alpha, self.threshold, self.adaptive, self.detach_reset = alpha, threshold, adaptive, detach_reset
+        self.beta, self.rho = beta, math.exp(-1 / tau_adapt)
+        bound_in, bound_rec = 1 / math.sqrt(n_in), 1 / math.sqrt(n_rec)
+        self.w_in = nn.Parameter(torch.empty(n_in, n_rec).uniform_(-bound_in, bound_in))
+        self.w_rec = nn.Parameter(torch.empty(n_rec, n_rec).uniform_(-bound_rec, bound_rec))
+        self.bias = nn.Parameter(torch.zeros(n_rec))
+        self.register_buffer("off_diagonal", 1 - torch.eye(n_rec))
+
+    def forward(self, z: torch.Tensor, return_voltage: bool = False):
+        """Spikes ``(B, T, n_rec)`` for inputs ``z`` ``(B, T, n_in)`` from rest; with ``return_voltage``
+        also the centred voltages ``y_t - A_t``."""
+        batch, steps = z.shape[0], z.shape[1]
+        w_rec = self.w_rec * self.off_diagonal
+        drive = z @ self.w_in + self.bias
+        y = z.new_zeros(batch, self.n_rec)
+        x = torch.zeros_like(y)
+        a = torch.zeros_like(y)
+        spikes, voltages = [], []
+        for t in range(steps):
+            threshold = self.threshold + self.beta * a if self.adaptive else self.threshold
+            reset = threshold * (x.detach() if self.detach_reset else x)
+            y = self.alpha * y + x @ w_rec + drive[:, t] - reset
+            if self.adaptive:
+                a = self.rho * a + (1 - self.rho) * x
+                threshold = self.threshold + self.beta * a
+            v = y - threshold
+            x = heaviside(v, self.surrogate)
+            spikes.append(x)
+            voltages.append(v)
+        spikes = torch.stack(spikes, 1)
+        return (spikes, torch.stack(voltages, 1)) if return_voltage else spikes
+
+
+class SpikingLSTMLayer(nn.Module):
+    """The LSTM with ``H~`` for its gates and ``2 H~ - 1`` for its tanh (the paper's sLSTM)."""
+
+    def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate):
+        super().__init__()
+        _check_sizes("SpikingLSTMLayer", n_in=n_in, n_rec=n_rec)
+        self.n_rec, self.surrogate = n_rec, surrogate
+        self.gates = nn.Linear(n_in + n_rec, 4 * n_rec)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = z.new_zeros(z.shape[0], self.n_rec)
+        c = torch.zeros_like(h)
+        out = []
+        for t in range(z.shape[1]):
+            i, f, o, g = self.gates(torch.cat([z[:, t], h], -1)).chunk(4, -1)
+            i, f, o = (heaviside(gate, self.surrogate) for gate in (i, f, o))
+            c = f * c + i * (2 * heaviside(g, self.surrogate) - 1)
+            h = o * (2 * heaviside(c, self.surrogate) - 1)
+            out.append(h)
+        return torch.stack(out, 1)
+
+
+KINDS = ("lif", "alif", "slstm")
+
+
+class SpikingStack(nn.Module):
+    """Two recurrent spiking layers of ``kind`` (``"lif"``, ``"alif"``, ``"slstm"``) and a linear readout at
+    every step: inputs ``(B, T, n_in)`` -> logits ``(B, T, n_out)``. ``layer_kwargs`` go to
+    :class:`LIFLayer` (leak, threshold, adaptation)."""
+
+    def __init__(self, kind: str, n_in: int, n_rec: int, n_out: int, *, surrogate: Surrogate,
+                 layer_kwargs: Optional[dict] = None):
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"SpikingStack: kind must be one of {KINDS}, got {kind!r}")
+        _check_sizes("SpikingStack", n_in=n_in, n_rec=n_rec, n_out=n_out)
+        kwargs = dict(layer_kwargs or {})
+
+        def layer(size_in):
+            if kind == "slstm":
+                return SpikingLSTMLayer(size_in, n_rec, surrogate=surrogate)
+            return LIFLayer(size_in, n_rec, surrogate=surrogate, adaptive=kind == "alif", **kwargs)
+
+        self.kind = kind
+        self.layers = nn.ModuleList([layer(n_in), layer(n_rec)])
+        self.readout = nn.Linear(n_rec, n_out)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            z = layer(z)
+        return self.readout(z)
