@@ -4,7 +4,7 @@ import torch
 
 from stablegrad import surrogate
 
-TABLE_S1 = ["triangular", "exponential", "gaussian", "sigmoid", "fast_sigmoid", "rectangular", "q_pseudospike"]
+TABLE_S1 = surrogate.TABLE_S1
 
 
 def _shape(name, **kw):
@@ -74,3 +74,26 @@ def test_sech2_differentiates_to_zero_not_nan_far_in_its_tail():
     grad_v, grad_g = torch.autograd.grad(value.sum(), (v, g))
     assert torch.isfinite(grad_v).all() and torch.isfinite(grad_g)
     assert value[[0, 1, 3, 4]].eq(0).all()
+
+
+@pytest.mark.parametrize("name", TABLE_S1)
+@pytest.mark.parametrize("dampening, sharpness", [(0.5, 1.0), (1.0, 3.0), (1.7, 0.4)])
+def test_dampening_scales_the_peak_and_sharpness_narrows_the_width(name, dampening, sharpness):
+    """Peak = dampening and area = dampening / sharpness, by trapezoidal integration of the callable itself."""
+    s = _shape(name, dampening=dampening, sharpness=sharpness)
+    v = torch.linspace(-400, 400, 1_600_001, dtype=torch.float64)
+    values = s(v)
+    assert values.max().item() == pytest.approx(dampening, rel=1e-6)
+    # power-law tails beyond |v| = 400 hold up to ~3e-3 of the area (fast sigmoid at sharpness 0.4); the
+    # rectangle's edges cost the trapezoid rule ~1e-4
+    tolerance = {"fast_sigmoid": 5e-3, "q_pseudospike": 5e-3, "rectangular": 1e-3}.get(name, 1e-6)
+    assert torch.trapezoid(values, v).item() == pytest.approx(dampening / sharpness, rel=tolerance)
+
+
+def test_q_pseudospike_is_the_fast_sigmoid_at_q_2_and_tends_to_the_exponential():
+    v = torch.linspace(-6, 6, 2001, dtype=torch.float64)
+    torch.testing.assert_close(surrogate.get("q_pseudospike", q=2.0)(v), surrogate.get("fast_sigmoid")(v),
+                               rtol=1e-14, atol=1e-14)
+    exponential = surrogate.get("exponential")(v)
+    gaps = [(surrogate.get("q_pseudospike", q=q)(v) - exponential).abs().max().item() for q in (4.0, 40.0, 4000.0)]
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3

@@ -13,7 +13,10 @@ from typing import Callable, Union
 
 import torch
 
-__all__ = ["SHAPES", "Surrogate", "get", "heaviside", "register", "sign"]
+__all__ = ["SHAPES", "TABLE_S1", "Surrogate", "get", "heaviside", "register", "sign"]
+
+#: The seven shapes of the surrogate-design paper's Table S1, in its order.
+TABLE_S1 = ("triangular", "exponential", "gaussian", "sigmoid", "fast_sigmoid", "rectangular", "q_pseudospike")
 
 Number = Union[float, torch.Tensor]
 
@@ -23,6 +26,7 @@ class _Shape:
     derivative: Callable  # f(v, **params), peak 1
     primitive: Callable  # F(v, **params) with F' = f
     params: tuple = ()  # names of the shape's own parameters
+    tex: str = ""  # f(v) in LaTeX, as Table S1 writes it
 
 
 def _odd(F, v):
@@ -38,28 +42,37 @@ def _q_check(q):
 
 SHAPES: dict = {
     "triangular": _Shape(lambda v: (1 - v.abs()).clamp(min=0),
-                         lambda v: v.clamp(-1, 1) - v.clamp(-1, 1) * v.clamp(-1, 1).abs() / 2),
-    "exponential": _Shape(lambda v: torch.exp(-2 * v.abs()), lambda v: _odd(lambda u: (1 - torch.exp(-2 * u)) / 2, v)),
-    "gaussian": _Shape(lambda v: torch.exp(-math.pi * v**2), lambda v: torch.erf(math.sqrt(math.pi) * v) / 2),
-    "sigmoid": _Shape(lambda v: 4 * torch.sigmoid(4 * v) * (1 - torch.sigmoid(4 * v)), lambda v: torch.sigmoid(4 * v)),
-    "fast_sigmoid": _Shape(lambda v: 1 / (1 + 2 * v.abs()) ** 2, lambda v: v / (1 + 2 * v.abs())),
-    "rectangular": _Shape(lambda v: (v.abs() < 0.5).to(v.dtype), lambda v: v.clamp(-0.5, 0.5)),
+                         lambda v: v.clamp(-1, 1) - v.clamp(-1, 1) * v.clamp(-1, 1).abs() / 2,
+                         tex=r"\max(1 - |v|, 0)"),
+    "exponential": _Shape(lambda v: torch.exp(-2 * v.abs()), lambda v: _odd(lambda u: (1 - torch.exp(-2 * u)) / 2, v),
+                          tex=r"e^{-2|v|}"),
+    "gaussian": _Shape(lambda v: torch.exp(-math.pi * v**2), lambda v: torch.erf(math.sqrt(math.pi) * v) / 2,
+                       tex=r"e^{-\pi v^2}"),
+    "sigmoid": _Shape(lambda v: 4 * torch.sigmoid(4 * v) * (1 - torch.sigmoid(4 * v)), lambda v: torch.sigmoid(4 * v),
+                      tex=r"4\,\mathrm{sigmoid}(4v)\,(1 - \mathrm{sigmoid}(4v))"),
+    "fast_sigmoid": _Shape(lambda v: 1 / (1 + 2 * v.abs()) ** 2, lambda v: v / (1 + 2 * v.abs()),
+                           tex=r"\frac{1}{(1 + |2v|)^2}"),
+    "rectangular": _Shape(lambda v: (v.abs() < 0.5).to(v.dtype), lambda v: v.clamp(-0.5, 0.5),
+                          tex=r"\mathbb{1}_{|v| < 1/2}"),
     "q_pseudospike": _Shape(
         lambda v, q: (1 + 2 * v.abs() / (q - 1)) ** -q,
         lambda v, q: _odd(lambda u: (1 - (1 + 2 * u / (q - 1)) ** (1 - q)) / 2, v),
         params=("q",),
+        tex=r"\left(1 + \tfrac{2}{q-1}|v|\right)^{-q}",
     ),
     # the binary networks of surrogate gradient flossing: sech^2, the derivative of tanh (peak 1, area 2),
     # as 4 e^{-2|v|} / (1 + e^{-2|v|})^2, which underflows to 0 where 1 / cosh^2 would differentiate to NaN
-    "sech2": _Shape(lambda v: 4 * torch.exp(-2 * v.abs()) / (1 + torch.exp(-2 * v.abs())) ** 2, torch.tanh),
+    "sech2": _Shape(lambda v: 4 * torch.exp(-2 * v.abs()) / (1 + torch.exp(-2 * v.abs())) ** 2, torch.tanh,
+                    tex=r"\mathrm{sech}^2(v)"),
 }
 
 
-def register(name: str, derivative: Callable, primitive: Callable, params: tuple = ()) -> None:
-    """Add a shape: ``derivative(v, **params)`` with peak 1 and its primitive (``primitive' = derivative``)."""
+def register(name: str, derivative: Callable, primitive: Callable, params: tuple = (), tex: str = "") -> None:
+    """Add a shape: ``derivative(v, **params)`` with peak 1, its primitive (``primitive' = derivative``) and,
+    for tables, its formula in LaTeX."""
     if not isinstance(name, str) or name in SHAPES:
         raise ValueError(f"surrogate.register: name must be a new string, got {name!r} (known: {sorted(SHAPES)})")
-    SHAPES[name] = _Shape(derivative, primitive, tuple(params))
+    SHAPES[name] = _Shape(derivative, primitive, tuple(params), tex)
 
 
 def _check_positive(name: str, value) -> None:
