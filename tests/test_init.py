@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from stablegrad import init, surrogate
+from stablegrad.experiments.surrogate_design import backward_mean_square, lif_at_initialisation
 
-TABLE_S1 = ["triangular", "exponential", "gaussian", "sigmoid", "fast_sigmoid", "rectangular",
-            "q_pseudospike"]
+TABLE_S1 = surrogate.TABLE_S1
 KURTOSIS = {"uniform": 1.8, "gaussian": 3.0, "bigamma": 2.5}  # E[w^4]/E[w^2]^2 (BiGamma: 3*4*5*6/12^2)
 INT_F2 = {"triangular": 2 / 3, "exponential": 1 / 2, "gaussian": 1 / math.sqrt(2), "sigmoid": 2 / 3,
           "fast_sigmoid": 1 / 3, "rectangular": 1.0, "q_pseudospike": 0.5 / 2}  # int f^2 over R; q = 1.5
@@ -259,27 +259,13 @@ def _lif(alpha=0.9, thr=1.0, distribution="uniform", ci=True, cii=True, reset="s
     w_rec = init.sample((n, n), var, distribution, mean=mu, generator=g, dtype=torch.float64)
     w_rec.fill_diagonal_(0)
     z = (torch.rand(steps, batch, n_in, generator=g, dtype=torch.float64) < p_z).double()
-    y = torch.zeros(batch, n, dtype=torch.float64)
-    x = torch.zeros_like(y)
-    ys, rec, inp = [], [], []
-    for t in range(steps):
-        r, i = x @ w_rec, z[t] @ w_in
-        y = alpha * y + r + i - thr * x if reset == "subtractive" else alpha * (1 - x) * y + r + i
-        x = (y > thr).double()
-        ys.append(y)
-        rec.append(r)
-        inp.append(i)
-    return w_rec, w_in, torch.stack(ys) - thr, torch.stack(rec), torch.stack(inp)
+    return (w_rec, w_in, *lif_at_initialisation(w_rec, w_in, z, alpha=alpha, thr=thr, reset=reset))
 
 
 def _backward(w_rec, v, alpha, thr, sg, *, detach_reset=False, burn=50, seed=9):
     """Mean square of the vector propagated back from the last step to step ``burn``, at every step."""
-    d = torch.randn(v.shape[1], v.shape[2], generator=_gen(seed), dtype=torch.float64)
-    out = [d.pow(2).mean().item()]
-    for t in range(v.shape[0] - 1, burn, -1):
-        d = alpha * d + sg(v[t - 1]) * (d @ w_rec.T - (0.0 if detach_reset else thr) * d)
-        out.append(d.pow(2).mean().item())
-    return torch.tensor(out, dtype=torch.float64)
+    return backward_mean_square(w_rec, v, alpha=alpha, thr=thr, surrogate=sg, detach_reset=detach_reset, burn=burn,
+                                generator=_gen(seed))
 
 
 def _per_step(ms):

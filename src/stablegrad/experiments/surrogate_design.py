@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from ..models.spiking_stack import SpikingStack
 from ..surrogate import Surrogate
 
-__all__ = ["mode_accuracy", "train_stack"]
+__all__ = ["backward_mean_square", "lif_at_initialisation", "mode_accuracy", "train_stack"]
 
 
 def mode_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -89,3 +89,37 @@ def train_stack(train: tuple, val: tuple, *, kind: str, surrogate: Surrogate, n_
         history["loss"].append(val_loss)
         history["accuracy"].append(val_accuracy)
     return {k: torch.tensor(v) for k, v in history.items()}
+
+
+def lif_at_initialisation(w_rec: torch.Tensor, w_in: torch.Tensor, z: torch.Tensor, *, alpha: float, thr: float,
+                          reset: str = "subtractive") -> tuple:
+    """Eq. 1 from rest (or B.7's multiplicative reset), time-major inputs ``z`` ``(T, B, n_in)``: the centred
+    voltages ``y_t - thr`` and the recurrent and input currents ``W_rec x_{t-1}`` and ``W_in z_t``, each
+    ``(T, B, n_rec)``. Row-vector convention (``x @ W``); ``w_rec``'s diagonal is used as given."""
+    if reset not in ("subtractive", "multiplicative"):
+        raise ValueError(f"lif_at_initialisation: reset must be 'subtractive' or 'multiplicative', got {reset!r}")
+    y = z.new_zeros(z.shape[1], w_rec.shape[0])
+    x = torch.zeros_like(y)
+    ys, recurrent, inputs = [], [], []
+    for t in range(z.shape[0]):
+        r, i = x @ w_rec, z[t] @ w_in
+        y = alpha * y + r + i - thr * x if reset == "subtractive" else alpha * (1 - x) * y + r + i
+        x = (y > thr).to(y.dtype)
+        ys.append(y)
+        recurrent.append(r)
+        inputs.append(i)
+    return torch.stack(ys) - thr, torch.stack(recurrent), torch.stack(inputs)
+
+
+def backward_mean_square(w_rec: torch.Tensor, v: torch.Tensor, *, alpha: float, thr: float, surrogate: Surrogate,
+                         detach_reset: bool = False, burn: int = 50, generator=None) -> torch.Tensor:
+    """The mean square of a random vector sent back through the linearised backward pass of eq. 1,
+    ``d_{t-1} = alpha d_t + sigma'(v_{t-1}) (d_t W_rec^T - thr d_t)``, from the last step of the voltages
+    ``v`` ``(T, B, n)`` down to step ``burn``: one value per step, the last step first (conditions III/IV
+    ask it to stay flat)."""
+    d = torch.randn(v.shape[1], v.shape[2], generator=generator, dtype=v.dtype)
+    out = [d.pow(2).mean()]
+    for t in range(v.shape[0] - 1, burn, -1):
+        d = alpha * d + surrogate(v[t - 1]) * (d @ w_rec.T - (0.0 if detach_reset else thr) * d)
+        out.append(d.pow(2).mean())
+    return torch.stack(out)
