@@ -54,6 +54,44 @@ def test_lif_layer_forward_is_equation_one_with_a_zero_diagonal():
             assert torch.equal(spikes[:, t], x)
 
 
+def test_lif_layer_with_the_reset_gradient_stopped_is_the_slayer_gradient():
+    """Stopping the reset's gradient is what SLAYER's backward pass does: without recurrence the layer's
+    gradient equals ``spiking.lif(..., backward="slayer")``."""
+    layer = _layer(alpha=0.9, threshold=0.8, detach_reset=True)
+    with torch.no_grad():
+        layer.w_rec.zero_()
+    gen = torch.Generator().manual_seed(6)
+    z = (torch.rand(3, 40, 6, generator=gen) < 0.4).to(F64)
+    weights = torch.randn(3, 40, 5, generator=gen, dtype=F64)
+    (got,) = torch.autograd.grad((layer(z) * weights).sum(), layer.w_in)
+    w_in = layer.w_in.detach().clone().requires_grad_()
+    reference = lif(z @ w_in + layer.bias.detach(), alpha=0.9, threshold=0.8, surrogate=SG, backward="slayer")
+    (want,) = torch.autograd.grad((reference * weights).sum(), w_in)
+    assert reference.sum() > 0
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_alif_forward_by_hand():
+    """a_t = rho a_{t-1} + (1 - rho) x_{t-1}, A_t = thr + beta a_t, reset and centring both by A_t."""
+    layer = _layer(alpha=0.9, threshold=0.6, adaptive=True, beta=1.8, tau_adapt=10.0)
+    gen = torch.Generator().manual_seed(7)
+    z = (torch.rand(2, 40, 6, generator=gen) < 0.5).to(F64)
+    rho = torch.exp(torch.tensor(-0.1, dtype=F64))
+    with torch.no_grad():
+        layer.w_rec.normal_(0, 0.3)
+        spikes, v = layer(z, return_voltage=True)
+        w_rec = layer.w_rec * (1 - torch.eye(5, dtype=F64))
+        y, x, a = (torch.zeros(2, 5, dtype=F64) for _ in range(3))
+        for t in range(40):
+            a = rho * a + (1 - rho) * x
+            threshold = 0.6 + 1.8 * a
+            y = 0.9 * y + x @ w_rec + layer.bias + z[:, t] @ layer.w_in - threshold * x
+            x = (y > threshold).to(F64)
+            torch.testing.assert_close(v[:, t], y - threshold, rtol=1e-12, atol=1e-12)
+            assert torch.equal(spikes[:, t], x)
+    assert 0.05 < spikes.mean() < 0.6
+
+
 def test_alif_without_adaptation_is_lif_and_adaptation_raises_the_threshold():
     gen = torch.Generator().manual_seed(3)
     z = (torch.rand(2, 50, 6, generator=gen) < 0.5).to(F64)
@@ -81,7 +119,10 @@ def test_spiking_lstm_step_by_hand():
     (lambda: SpikingStack("lif", 3, 0, 2, surrogate=SG), "n_rec must be a positive integer"),
     (lambda: LIFLayer(3, 4, surrogate=SG, alpha=1.5), "alpha must lie in"),
     (lambda: LIFLayer(3, 4, surrogate=SG, threshold=0.0), "threshold must be positive"),
-    (lambda: LIFLayer(3, 4, surrogate=None), "surrogate must be a callable"),
+    (lambda: LIFLayer(3, 4, surrogate=None), "surrogate must be a stablegrad.surrogate.Surrogate"),
+    (lambda: SpikingLSTMLayer(3, 4, surrogate=torch.sigmoid), "surrogate must be a stablegrad.surrogate.Surrogate"),
+    (lambda: SpikingStack("slstm", 3, 4, 2, surrogate=SG, layer_kwargs=dict(alpha=0.9)), "apply to LIF/ALIF"),
+    (lambda: SpikingStack("lif", 3, 4, 2, surrogate=SG, layer_kwargs=dict(adaptive=True)), "kind='alif'"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

@@ -92,35 +92,38 @@ for s, runs in forward.items():
 # cross term $-2\alpha\vartheta E[\sigma']$ between leak and reset, which act on the same component; (9) CIII's
 # $\gamma$ is far too small for any sharpness to meet CIV, since $E[\sigma'^2] \le \gamma^2$; (10) the B.6
 # range is tens of times wider than the voltages the network visits, so eq. 2 underestimates $E[\sigma'^2]$
-# about a hundredfold. Below, the mean square of the back-propagated vector over 200 steps for: the printed
+# about a hundredfold. Below, the mean square of the back-propagated vector over 200 steps (fewer at the
+# `smoke` scale) for: the printed
 # recipe (CIII's $\gamma$, sharpness from eq. 2 on the B.6 range — or the authors' bounded search when CIV
 # cannot be met), and CIV as corrected, solved on the measured voltages of half of the sequences and checked
-# on the other half, with 4× and ¼× its dampening for contrast. Here $\alpha = 0.99$ (a slow membrane; at
-# $\alpha = 0.9$ CIV cannot keep the variance flat at all, see the module notes).
+# on the other half, with 4× and ¼× its dampening for contrast. The surrogate is the exponential, as in the
+# paper's Fig 5, with the dampening $\gamma = 5$ (CIII's is unusable, see above), and $\alpha = 0.99$ (a slow
+# membrane).
 
 # %%
-ALPHA_B, THR_B, GAMMA = 0.99, 1.0, 3.0
+ALPHA_B, THR_B, GAMMA, SHAPE = 0.99, 1.0, 5.0, "exponential"
+WINDOW = 200  # steps travelled back
 w_rec, w_in, v_b, _, _ = network("CI+CII", alpha=ALPHA_B, thr=THR_B, net_seed=99)
 half = BATCH // 2
 
 
 def mean_square(sg, v=v_b[:, half:]):
-    return backward_mean_square(w_rec, v, alpha=ALPHA_B, thr=THR_B, surrogate=sg, burn=STEPS - 201,
+    return backward_mean_square(w_rec, v, alpha=ALPHA_B, thr=THR_B, surrogate=sg, burn=max(BURN, STEPS - WINDOW - 1),
                                 generator=torch.Generator().manual_seed(seed)).numpy()
 
 
 off = w_rec[~torch.eye(N, dtype=torch.bool)]
 gamma_iii = init.condition_iii(N, ALPHA_B, THR_B, off.max().item(), off.min().item(), paper=True)
 target_iv = init.condition_iv(N, ALPHA_B, THR_B, off.pow(2).mean().item(), paper=True)
-printed = init.solve("gaussian", w_rec, w_in, alpha=ALPHA_B, thr=THR_B, sharpness_bounds=(0.3, 1.6), paper=True)
-corrected = init.solve("gaussian", w_rec, w_in, alpha=ALPHA_B, thr=THR_B, dampening=GAMMA, voltages=v_b[BURN:, :half])
-eq2_range = init.solve("gaussian", w_rec, w_in, alpha=ALPHA_B, thr=THR_B, dampening=GAMMA, paper=True)
+printed = init.solve(SHAPE, w_rec, w_in, alpha=ALPHA_B, thr=THR_B, sharpness_bounds=(0.3, 1.6), paper=True)
+corrected = init.solve(SHAPE, w_rec, w_in, alpha=ALPHA_B, thr=THR_B, dampening=GAMMA, voltages=v_b[BURN:, :half])
+eq2_range = init.solve(SHAPE, w_rec, w_in, alpha=ALPHA_B, thr=THR_B, dampening=GAMMA, paper=True)
 curves = {
     f"printed: CIII γ = {printed.dampening:.2g}, bounded search s = {printed.sharpness:.2g}": mean_square(printed.surrogate),
     f"eq. 2 on the B.6 range: γ = {GAMMA:g}, s = {eq2_range.sharpness:.2g}": mean_square(eq2_range.surrogate),
     f"CIV corrected, measured v: γ = {GAMMA:g}, s = {corrected.sharpness:.2g}": mean_square(corrected.surrogate),
-    "same, 4× dampening": mean_square(surrogate.get("gaussian", 4 * GAMMA, corrected.sharpness)),
-    "same, ¼ dampening": mean_square(surrogate.get("gaussian", GAMMA / 4, corrected.sharpness)),
+    "same, 4× dampening": mean_square(surrogate.get(SHAPE, 4 * GAMMA, corrected.sharpness)),
+    "same, ¼ dampening": mean_square(surrogate.get(SHAPE, GAMMA / 4, corrected.sharpness)),
 }
 print(f"CIII dampening² = {gamma_iii**2:.2e} against CIV's E[σ'²] = {target_iv:.3f}")
 for label, ms in curves.items():
@@ -154,7 +157,7 @@ axes[2].set_yscale("log")
 axes[2].set_ylim(1e-6, 1e8)  # the exploding curves leave the panel
 axes[2].set_xlabel("steps back in time")
 axes[2].set_ylabel("mean square of the gradient (rel.)")
-axes[2].set_title(f"CIII/CIV: keep it flat (α = {ALPHA_B})")
+axes[2].set_title(f"CIII/CIV: keep it flat ({SHAPE}, α = {ALPHA_B})")
 axes[2].legend(fontsize=6)
 for ax, letter in zip(axes, "ABC"):
     plotting.panel_label(ax, letter)
@@ -173,10 +176,11 @@ plt.show()
 #
 # Criteria, fixed before the run. *CI*: reproduced if with CI (and CII) the pooled median centred voltage is
 # within 0.15 standard deviations of 0 and the firing rate within 0.4–0.6. *CII*: reproduced if the geometric
-# mean of the variance ratio over networks lies in 0.7–1.3 (and not for the naive weights). *CIII and CIV
-# together, as printed*: reproduced if the printed recipe gives a surrogate whose backward mean square stays
-# within a factor 30 over 200 steps. *CIV (corrected, measured voltages)*: the same criterion, with 4× the
-# dampening leaving it. *Fig 5 accuracy*: needs SHD.
+# mean of the variance ratio over networks lies in 0.7–1.3 and the naive weights' does not. *CIII and CIV
+# together, as printed*: reproduced if the printed recipe (CIII's dampening, the authors' bounded sharpness
+# search) keeps the backward mean square within a factor 30 (max/min) over 200 steps; partly if eq. 2 on the
+# B.6 range does, given a usable dampening. *CIV (corrected, measured voltages)*: reproduced if it stays within
+# a factor 30 while 4× the dampening changes it by more than 1000×. *Fig 5 accuracy*: needs SHD.
 
 # %%
 card = claims.Scorecard("surrogate_design/fig05_conditions", scale)
@@ -195,7 +199,8 @@ card.record(
     paper="Var[W_rec x] = Var[W_in z] (eq. 28)",
     ours=f"geometric-mean ratio {ci['ratio']:.2f} (per network {', '.join(f'{r:.2f}' for r in ci['ratios'])}); "
          f"CI alone {stats['CI']['ratio']:.2f}; naive {stats['naive']['ratio']:.2f}",
-    verdict=claims.verdict(0.7 < ci["ratio"] < 1.3, partly=abs(np.log(ci["ratio"])) < abs(np.log(stats["CI"]["ratio"]))),
+    verdict=claims.verdict(0.7 < ci["ratio"] < 1.3 and not 0.7 < stats["naive"]["ratio"] < 1.3,
+                           partly=abs(np.log(ci["ratio"])) < abs(np.log(stats["CI"]["ratio"]))),
 )
 spread = {label: ms.max() / ms.min() for label, ms in curves.items()}
 labels = list(curves)
@@ -203,19 +208,18 @@ card.record(
     "CIII, CIV", "CIII's dampening and CIV's sharpness (eq. 2) keep the backward variance constant across time",
     paper="conditions III and IV, solved as printed",
     ours=f"CIII's γ² = {gamma_iii**2:.1e} against CIV's E[σ'²] = {target_iv:.2f}: CIV cannot be met; with the "
-         f"authors' bounded search the mean square changes {curves[labels[0]][-1] / curves[labels[0]][0]:.1e}× over "
-         f"200 steps; eq. 2 on the B.6 range with γ = {GAMMA:g}: {curves[labels[1]][-1] / curves[labels[1]][0]:.1e}×",
+         f"authors' bounded search the mean square spans max/min {spread[labels[0]]:.1e} over {WINDOW} steps; "
+         f"eq. 2 on the B.6 range with γ = {GAMMA:g}: {spread[labels[1]]:.1e}",
     verdict=claims.verdict(spread[labels[0]] < 30, partly=spread[labels[1]] < 30),
-    note="stablegrad.init notes 2, 9, 10",
+    note=f"{SHAPE} surrogate, α = {ALPHA_B}; stablegrad.init notes 2, 9, 10",
 )
 card.record(
     "CIV (corrected)", "a surrogate whose second moment meets CIV keeps the backward variance flat",
     paper="condition IV",
     ours=f"with the cross term restored and the measured voltage distribution: max/min {spread[labels[2]]:.1f} over "
-         f"200 steps (4× dampening: {curves[labels[3]][-1] / curves[labels[3]][0]:.1e}×, ¼: "
-         f"{curves[labels[4]][-1] / curves[labels[4]][0]:.1e}×); α = {ALPHA_B}",
+         f"{WINDOW} steps (4× dampening: max/min {spread[labels[3]]:.1e}, ¼: {spread[labels[4]]:.1e})",
     verdict=claims.verdict(spread[labels[2]] < 30 and spread[labels[3]] > 1e3),
-    note="holds near α = 1 and for narrow surrogates; at α = 0.9 no sharpness keeps it flat",
+    note=f"{SHAPE} surrogate, γ = {GAMMA:g}, α = {ALPHA_B}; measured only near α = 1 here",
 )
 card.record(
     "5", "a LIF network on SHD initialised by conditions I–IV trains better than with Glorot-uniform weights",

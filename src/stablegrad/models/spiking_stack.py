@@ -5,11 +5,13 @@ LIF (eq. 1 of Herranz-Celotti & Rouat), per layer, batch first::
     y_t = alpha * y_{t-1} + W_rec x_{t-1} + b + W_in z_t - A_t x_{t-1},    x_t = H~(y_t - A_t)
 
 with ``A_t = thr`` (LIF) or ``A_t = thr + beta * a_t``, ``a_t = rho * a_{t-1} + (1 - rho) x_{t-1}`` (ALIF),
-``W_rec`` with a zero diagonal, and ``H~`` the Heaviside with a surrogate derivative. The spiking LSTM
-replaces the LSTM's sigmoids by ``H~`` and its tanh by ``2 H~ - 1``. A stack feeds layer 1's spikes to
-layer 2 and reads out layer 2 at every step with one linear map. As in the authors' code, the reset
-term's gradient is stopped by default (``detach_reset``) and ``alpha``, ``thr``, ``beta`` and ``rho`` are
-per-neuron constants here (the authors train them).
+``W_rec`` with a zero diagonal, and ``H~`` the Heaviside with a surrogate derivative (firing for
+``v > 0``; the paper's ``H(0) = 1`` differs only at equality). The spiking LSTM replaces the LSTM's
+sigmoids by ``H~`` and its tanh by ``2 H~ - 1`` (the authors' code; the paper prints ``1 - 2 H~``, a
+sign-flipped tanh). A stack feeds layer 1's spikes to layer 2 and reads out layer 2 at every step with
+one linear map. As in the authors' code, the reset term's gradient is stopped by default
+(``detach_reset``); ``alpha``, ``thr``, ``beta`` and ``rho`` are constants shared by a layer's neurons
+here (the authors train one per neuron).
 """
 import math
 from typing import Optional
@@ -17,9 +19,16 @@ from typing import Optional
 import torch
 from torch import nn
 
+from .. import init
 from ..surrogate import Surrogate, heaviside
 
 __all__ = ["KINDS", "SpikingLSTMLayer", "LIFLayer", "SpikingStack"]
+
+
+def _check_surrogate(caller: str, surrogate) -> None:
+    if not isinstance(surrogate, Surrogate):
+        raise ValueError(f"{caller}: surrogate must be a stablegrad.surrogate.Surrogate (from surrogate.get), "
+                         f"got {surrogate!r}")
 
 
 def _check_sizes(caller: str, **sizes) -> None:
@@ -32,9 +41,9 @@ class LIFLayer(nn.Module):
     """A recurrent layer of LIF neurons (``adaptive=False``) or ALIF neurons (``adaptive=True``).
 
     ``alpha`` is the leak per step, ``threshold`` the firing threshold ``thr``; for ALIF, ``beta`` scales
-    the adaptation and ``tau_adapt`` (steps) sets ``rho = exp(-1 / tau_adapt)``. Weights start from the
-    PyTorch default (uniform in +-1/sqrt(fan_in)); set them with :mod:`stablegrad.init` for the paper's
-    schemes and conditions.
+    the adaptation and ``tau_adapt`` (steps) sets ``rho = exp(-1 / tau_adapt)``; all four are shared by the
+    layer's neurons. Weights start Glorot uniform (the paper's default); set them with :mod:`stablegrad.init`
+    for its other schemes and conditions.
     """
 
     def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate, alpha: float = 0.9, threshold: float = 1.0,
@@ -47,14 +56,12 @@ class LIFLayer(nn.Module):
             raise ValueError(f"LIFLayer: threshold must be positive, got {threshold!r}")
         if adaptive and not (beta >= 0 and tau_adapt > 0):
             raise ValueError(f"LIFLayer: beta must be >= 0 and tau_adapt > 0, got {beta!r}, {tau_adapt!r}")
-        if not callable(surrogate):
-            raise ValueError(f"LIFLayer: surrogate must be a callable surrogate, got {surrogate!r}")
+        _check_surrogate("LIFLayer", surrogate)
         self.n_in, self.n_rec, self.surrogate = n_in, n_rec, surrogate
         self.alpha, self.threshold, self.adaptive, self.detach_reset = alpha, threshold, adaptive, detach_reset
         self.beta, self.rho = beta, math.exp(-1 / tau_adapt)
-        bound_in, bound_rec = 1 / math.sqrt(n_in), 1 / math.sqrt(n_rec)
-        self.w_in = nn.Parameter(torch.empty(n_in, n_rec).uniform_(-bound_in, bound_in))
-        self.w_rec = nn.Parameter(torch.empty(n_rec, n_rec).uniform_(-bound_rec, bound_rec))
+        self.w_in = nn.Parameter(init.weights((n_in, n_rec), "glorot", "uniform"))
+        self.w_rec = nn.Parameter(init.weights((n_rec, n_rec), "glorot", "uniform"))
         self.bias = nn.Parameter(torch.zeros(n_rec))
         self.register_buffer("off_diagonal", 1 - torch.eye(n_rec))
 
@@ -69,12 +76,11 @@ class LIFLayer(nn.Module):
         a = torch.zeros_like(y)
         spikes, voltages = [], []
         for t in range(steps):
+            if self.adaptive:
+                a = self.rho * a + (1 - self.rho) * x
             threshold = self.threshold + self.beta * a if self.adaptive else self.threshold
             reset = threshold * (x.detach() if self.detach_reset else x)
             y = self.alpha * y + x @ w_rec + drive[:, t] - reset
-            if self.adaptive:
-                a = self.rho * a + (1 - self.rho) * x
-                threshold = self.threshold + self.beta * a
             v = y - threshold
             x = heaviside(v, self.surrogate)
             spikes.append(x)
@@ -89,6 +95,7 @@ class SpikingLSTMLayer(nn.Module):
     def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate):
         super().__init__()
         _check_sizes("SpikingLSTMLayer", n_in=n_in, n_rec=n_rec)
+        _check_surrogate("SpikingLSTMLayer", surrogate)
         self.n_rec, self.surrogate = n_rec, surrogate
         self.gates = nn.Linear(n_in + n_rec, 4 * n_rec)
 
@@ -120,6 +127,10 @@ class SpikingStack(nn.Module):
             raise ValueError(f"SpikingStack: kind must be one of {KINDS}, got {kind!r}")
         _check_sizes("SpikingStack", n_in=n_in, n_rec=n_rec, n_out=n_out)
         kwargs = dict(layer_kwargs or {})
+        if kind == "slstm" and kwargs:
+            raise ValueError(f"SpikingStack: layer_kwargs apply to LIF/ALIF layers, not to {kind!r}, got {kwargs}")
+        if "adaptive" in kwargs:
+            raise ValueError("SpikingStack: choose adaptation with kind='alif', not with layer_kwargs['adaptive']")
 
         def layer(size_in):
             if kind == "slstm":
