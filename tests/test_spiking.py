@@ -71,7 +71,40 @@ def test_slayer_is_bptt_without_the_reset_path():
     assert (g_slayer - g_exact).abs().max() > 1e-3
 
 
+@pytest.mark.parametrize("alpha", [1.0, 0.9, 0.5])
+def test_sinabs_order_reset_before_leak_exodus_equals_bptt_and_slayer_drops_the_reset(alpha):
+    """u[t] = alpha (u[t-1] - theta s[t-1]) + z[t] (sinabs, sinabs-exodus): the forward by hand, EXODUS = BPTT
+    in float64, SLAYER = autograd with the reset detached."""
+    gen = torch.Generator().manual_seed(3)
+    z = 3 * max(1 - alpha, 0.1) * torch.rand(3, 60, 5, generator=gen, dtype=torch.float64)
+    weights = torch.randn(3, 60, 5, generator=gen, dtype=torch.float64)
+    sg = SURROGATES["exponential"]
+    kw = dict(alpha=alpha, threshold=0.7, surrogate=sg, reset="before_leak")
+    s_ref, g_ref = _gradients(z, weights, "bptt", **kw)
+    s_ex, g_ex = _gradients(z, weights, "exodus", **kw)
+    _, g_slayer = _gradients(z, weights, "slayer", **kw)
+    u, s_prev = torch.zeros(3, 5, dtype=torch.float64), torch.zeros(3, 5, dtype=torch.float64)
+    for t in range(60):  # the forward by hand
+        u = alpha * (u - 0.7 * s_prev) + z[:, t]
+        s_prev = (u > 0.7).double()
+        assert torch.equal(s_ref[:, t], s_prev)
+    assert 0.02 < s_ref.mean() < 0.9 and torch.equal(s_ref, s_ex)
+    torch.testing.assert_close(g_ex, g_ref, rtol=1e-10, atol=1e-10 * g_ref.abs().max().item())
+    zz = z.clone().requires_grad_()
+    u, s_prev, spikes = zz.new_zeros(3, 5), zz.new_zeros(3, 5), []
+    for t in range(60):
+        u = alpha * (u - 0.7 * s_prev.detach()) + zz[:, t]
+        s_prev = surrogate.heaviside(u - 0.7, sg)
+        spikes.append(s_prev)
+    (g_no_reset,) = torch.autograd.grad((torch.stack(spikes, 1) * weights).sum(), zz)
+    torch.testing.assert_close(g_slayer, g_no_reset, rtol=1e-12, atol=1e-12)
+    _, g_paper = _gradients(z, weights, "exodus", alpha=alpha, threshold=0.7, surrogate=sg)
+    difference = (g_paper - g_ex).abs().max()
+    assert difference > 1e-3 if alpha < 1 else difference < 1e-12  # the orders differ only with a leak
+
+
 @pytest.mark.parametrize("kwargs, message", [
+    (dict(reset="before"), "reset must be one of"),
     (dict(alpha=0.0), "alpha must be a number in"), (dict(alpha=1.5), "alpha must be a number in"),
     (dict(threshold=0.0), "threshold must be a positive"), (dict(backward="exact"), "backward must be one of"),
 ])

@@ -1,4 +1,4 @@
 """Spiking layers whose backward pass is chosen: plain BPTT, SLAYER or EXODUS."""
-from .lif import BACKWARDS, lif, respond, simulate
+from .lif import BACKWARDS, RESETS, lif, respond, simulate
 
-__all__ = ["BACKWARDS", "lif", "respond", "simulate"]
+__all__ = ["BACKWARDS", "RESETS", "lif", "respond", "simulate"]

@@ -32,10 +32,10 @@ class LIF(nn.Module):
     """Leaky integrate-and-fire neurons ``u[t] = alpha u[t-1] + z[t] - threshold s[t-1]`` over the
     features of ``(B, T, *features)`` currents, differentiated by ``backward`` (``"exodus"``,
     ``"slayer"`` or ``"bptt"``). ``alpha = exp(-dt / tau)``. The surrogate defaults to
-    :func:`single_exponential` at this threshold."""
+    :func:`single_exponential` at this threshold; ``reset="before_leak"`` is sinabs' order."""
 
     def __init__(self, alpha: float, *, threshold: float = 1.0, surrogate: Optional[Callable] = None,
-                 backward: str = "exodus", respond: bool = False):
+                 backward: str = "exodus", respond: bool = False, reset: str = "after_leak"):
         super().__init__()
         if isinstance(alpha, torch.Tensor):
             raise ValueError(f"{type(self).__name__}: alpha must be a number; for one alpha per neuron or per "
@@ -43,8 +43,8 @@ class LIF(nn.Module):
         self.alpha = _check_alpha(type(self).__name__, alpha, torch.zeros(1, 1, 1))
         self.threshold = threshold
         self.surrogate = single_exponential(threshold=threshold) if surrogate is None else surrogate
-        check_neuron(type(self).__name__, threshold=threshold, surrogate=self.surrogate, backward=backward)
-        self.backward, self.respond = backward, bool(respond)
+        check_neuron(type(self).__name__, threshold=threshold, surrogate=self.surrogate, backward=backward, reset=reset)
+        self.backward, self.respond, self.reset = backward, bool(respond), reset
 
     @classmethod
     def from_tau(cls, tau: float, dt: float = 1.0, **kwargs) -> "LIF":
@@ -58,11 +58,13 @@ class LIF(nn.Module):
             got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(f"{type(self).__name__}: input must have shape (B, T, *features), got {got}")
         flat = z.reshape(z.shape[0], z.shape[1], -1)
-        s = lif(flat, alpha=self.alpha, threshold=self.threshold, surrogate=self.surrogate, backward=self.backward)
+        s = lif(flat, alpha=self.alpha, threshold=self.threshold, surrogate=self.surrogate, backward=self.backward,
+                reset=self.reset)
         return (respond(s, alpha=self.alpha) if self.respond else s).reshape(z.shape)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha:.4g}, threshold={self.threshold}, backward={self.backward!r}, respond={self.respond}"
+        return (f"alpha={self.alpha:.4g}, threshold={self.threshold}, backward={self.backward!r}, "
+                f"respond={self.respond}, reset={self.reset!r}")
 
 
 class IF(LIF):

@@ -15,15 +15,20 @@ it as one reverse recurrence over ``(B, N)`` from the saved potentials, without 
 ``"slayer"`` drops the reset term ``-threshold * sigma[t]`` from the decay (SLAYER's spike response
 ignores the reset kernel), so it equals the exact gradient only where the surrogate vanishes; where
 ``threshold * sigma > alpha`` the exact decay factor turns negative, which SLAYER cannot follow.
+
+``reset="before_leak"`` gives the order of sinabs and sinabs-exodus, ``u[t] = alpha * (u[t-1] -
+threshold * s[t-1]) + z[t]``, whose exact decay factor is ``alpha * (1 - threshold * sigma[t])``; the
+default ``"after_leak"`` is the paper's.
 """
 import numbers
 from typing import Callable, Union
 
 import torch
 
-__all__ = ["BACKWARDS", "lif", "respond", "simulate"]
+__all__ = ["BACKWARDS", "RESETS", "lif", "respond", "simulate"]
 
 BACKWARDS = ("bptt", "slayer", "exodus")
+RESETS = ("after_leak", "before_leak")
 
 Alpha = Union[float, torch.Tensor]
 
@@ -40,14 +45,21 @@ def _scan(x: torch.Tensor, decay, reverse: bool = False) -> torch.Tensor:
     return y
 
 
-def _simulate(z: torch.Tensor, alpha: Alpha, threshold: float):
+def _potential(u_t, z_t, s_t, alpha: Alpha, threshold: float, reset: str):
+    """One step of the potential: the reset subtracted after the leak (the paper) or before it (sinabs)."""
+    if reset == "before_leak":
+        return alpha * (u_t - threshold * s_t) + z_t
+    return alpha * u_t + z_t - threshold * s_t
+
+
+def _simulate(z: torch.Tensor, alpha: Alpha, threshold: float, reset: str = "after_leak"):
     """Potentials and spikes ``(B, T, N)`` of the recurrence, without a graph."""
     u = torch.empty_like(z)
     s = torch.empty_like(z)
     u_t = z.new_zeros(z.shape[0], z.shape[2])
     s_t = torch.zeros_like(u_t)
     for t in range(z.shape[1]):
-        u_t = alpha * u_t + z[:, t] - threshold * s_t
+        u_t = _potential(u_t, z[:, t], s_t, alpha, threshold, reset)
         s_t = (u_t > threshold).to(z.dtype)
         u[:, t], s[:, t] = u_t, s_t
     return u, s
@@ -62,10 +74,11 @@ class _Adjoint(torch.autograd.Function):
     """Spikes forward; the adjoint recurrence backward (exact, or without the reset term for SLAYER)."""
 
     @staticmethod
-    def forward(ctx, z, alpha, threshold, surrogate, with_reset):
-        u, s = _simulate(z, alpha, threshold)
+    def forward(ctx, z, alpha, threshold, surrogate, with_reset, reset):
+        u, s = _simulate(z, alpha, threshold, reset)
         ctx.save_for_backward(u)
         ctx.alpha, ctx.threshold, ctx.surrogate, ctx.with_reset = alpha, threshold, surrogate, with_reset
+        ctx.reset = reset
         return s
 
     @staticmethod
@@ -73,8 +86,13 @@ class _Adjoint(torch.autograd.Function):
         (u,) = ctx.saved_tensors
         sigma = ctx.surrogate(u - ctx.threshold)
         alpha = _over_time(ctx.alpha)
-        decay = alpha - ctx.threshold * sigma if ctx.with_reset else alpha
-        return _scan(sigma * grad_s, decay, reverse=True), None, None, None, None
+        if not ctx.with_reset:
+            decay = alpha
+        elif ctx.reset == "before_leak":
+            decay = alpha * (1 - ctx.threshold * sigma)
+        else:
+            decay = alpha - ctx.threshold * sigma
+        return _scan(sigma * grad_s, decay, reverse=True), None, None, None, None, None
 
 
 class _Response(torch.autograd.Function):
@@ -106,13 +124,13 @@ class _Step(torch.autograd.Function):
         return grad * ctx.surrogate(v), None
 
 
-def _bptt(z, alpha, threshold, surrogate):
+def _bptt(z, alpha, threshold, surrogate, reset):
     """The loop itself, differentiated by autograd step by step (the reference)."""
     u_t = z.new_zeros(z.shape[0], z.shape[2])
     s_t = torch.zeros_like(u_t)
     spikes = []
     for t in range(z.shape[1]):
-        u_t = alpha * u_t + z[:, t] - threshold * s_t
+        u_t = _potential(u_t, z[:, t], s_t, alpha, threshold, reset)
         s_t = _Step.apply(u_t - threshold, surrogate)
         spikes.append(s_t)
     return torch.stack(spikes, 1)
@@ -140,10 +158,16 @@ def _check_threshold(caller: str, threshold) -> None:
         raise ValueError(f"{caller}: threshold must be a positive number, got {threshold!r}")
 
 
-def check_neuron(caller: str, *, threshold, surrogate, backward) -> None:
-    """Clear errors for a neuron's threshold, surrogate and backward pass (shared with the layers)."""
+def _check_reset(caller: str, reset) -> None:
+    if reset not in RESETS:
+        raise ValueError(f"{caller}: reset must be one of {RESETS}, got {reset!r}")
+
+
+def check_neuron(caller: str, *, threshold, surrogate, backward, reset="after_leak") -> None:
+    """Clear errors for a neuron's threshold, surrogate, backward pass and reset order (shared with the layers)."""
     if backward not in BACKWARDS:
         raise ValueError(f"{caller}: backward must be one of {BACKWARDS}, got {backward!r}")
+    _check_reset(caller, reset)
     _check_threshold(caller, threshold)
     if not callable(surrogate):
         raise ValueError(f"{caller}: surrogate must be a callable of the centred potential, got {surrogate!r}")
@@ -157,21 +181,22 @@ def _check_time_series(caller: str, name: str, x) -> None:
         raise ValueError(f"{caller}: {name} contains NaN or infinite values")
 
 
-def lif(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0, surrogate: Callable, backward: str = "exodus"):
+def lif(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0, surrogate: Callable, backward: str = "exodus",
+        reset: str = "after_leak"):
     """Spikes ``(B, T, N)`` of LIF neurons driven by currents ``z`` ``(B, T, N)``; see the module docstring.
 
     ``alpha`` is the leak per step (``exp(-dt / tau)``; 1 for IF), one number or one per neuron (a tensor
     broadcasting to ``(B, N)``). ``surrogate`` maps the centred potential ``u - threshold`` to the
     surrogate derivative (e.g. ``stablegrad.surrogate.get("fast_sigmoid", dampening=scale)``; its dampening
     is the paper's gradient scale). ``backward`` is one of ``BACKWARDS``: ``"bptt"``, ``"slayer"``,
-    ``"exodus"``.
+    ``"exodus"``; ``reset`` one of ``RESETS`` (see the module docstring).
     """
     _check_time_series("lif", "z", z)
     alpha = _check_alpha("lif", alpha, z)
-    check_neuron("lif", threshold=threshold, surrogate=surrogate, backward=backward)
+    check_neuron("lif", threshold=threshold, surrogate=surrogate, backward=backward, reset=reset)
     if backward == "bptt":
-        return _bptt(z, alpha, float(threshold), surrogate)
-    return _Adjoint.apply(z, alpha, float(threshold), surrogate, backward == "exodus")
+        return _bptt(z, alpha, float(threshold), surrogate, reset)
+    return _Adjoint.apply(z, alpha, float(threshold), surrogate, backward == "exodus", reset)
 
 
 def respond(s: torch.Tensor, *, alpha: Alpha) -> torch.Tensor:
@@ -181,9 +206,10 @@ def respond(s: torch.Tensor, *, alpha: Alpha) -> torch.Tensor:
     return _Response.apply(s, _check_alpha("respond", alpha, s))
 
 
-def simulate(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0):
+def simulate(z: torch.Tensor, *, alpha: Alpha, threshold: float = 1.0, reset: str = "after_leak"):
     """Potentials ``u`` and spikes ``s`` ``(B, T, N)`` of the recurrence, without a graph (for analysis)."""
     _check_time_series("simulate", "z", z)
     _check_threshold("simulate", threshold)
+    _check_reset("simulate", reset)
     with torch.no_grad():
-        return _simulate(z, _check_alpha("simulate", alpha, z), float(threshold))
+        return _simulate(z, _check_alpha("simulate", alpha, z), float(threshold), reset)
