@@ -38,6 +38,20 @@ def test_classifier_trains_identically_with_exodus_and_bptt():
     assert not torch.allclose(runs["slayer"]["grad_norm"], runs["bptt"]["grad_norm"], rtol=1e-2)
 
 
+def test_classifier_streams_a_dataset_exactly_like_tensors_in_memory():
+    """The same batches from a Dataset (a DataLoader over it) as from the stacked tensors: identical runs."""
+    gen = torch.Generator().manual_seed(4)
+    x = (torch.rand(20, 30, 100, generator=gen) < 0.2).float()
+    y = torch.randint(20, (20,), generator=gen)
+    kw = dict(backward="exodus", epochs=2, seed=3, batch=6, hidden=8, progress=False)
+    held = ex.train_classifier("shd", (x, y), (x[:7], y[:7]), **kw)
+    dataset = torch.utils.data.TensorDataset(x, y)
+    streamed = ex.train_classifier("shd", dataset, torch.utils.data.Subset(dataset, range(7)), **kw)
+    for key in ("loss", "accuracy", "grad_norm"):
+        assert torch.equal(held[key], streamed[key]), key
+    assert held["grad_norm"].min() > 0
+
+
 def test_classifier_skips_steps_whose_gradient_overflows():
     """A gradient scale so large that the exact gradient overflows float32: the steps are skipped and
     counted, and the weights stay finite."""

@@ -177,17 +177,33 @@ def _weight_layers(net: torch.nn.Module) -> list:
     return [m for m in net.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
 
 
-def _accuracy(net, x, y, kind: str, batch: int) -> float:
+def _batches(data, batch: int, generator=None):
+    """Mini-batches ``(x, y)`` of ``data``: a pair of tensors, or a ``Dataset`` read through a ``DataLoader``
+    (for sets too large to hold in memory); shuffled by ``generator`` when given, in the same order either
+    way."""
+    n = len(data[0]) if isinstance(data, tuple) else len(data)
+    order = torch.arange(n) if generator is None else torch.randperm(n, generator=generator)
+    if isinstance(data, tuple):
+        for i in range(0, n, batch):
+            yield data[0][order[i : i + batch]], data[1][order[i : i + batch]]
+    else:
+        yield from torch.utils.data.DataLoader(data, batch_size=batch, sampler=order.tolist())
+
+
+def _accuracy(net, data, kind: str, batch: int, device) -> float:
     with torch.no_grad():
-        correct = sum(int((readout(net(x[i : i + batch]), kind).argmax(-1) == y[i : i + batch]).sum())
-                      for i in range(0, len(x), batch))
-    return correct / len(x)
+        correct = sum(int((readout(net(x.to(device)), kind).argmax(-1) == y.to(device)).sum())
+                      for x, y in _batches(data, batch))
+    return correct / (len(data[0]) if isinstance(data, tuple) else len(data))
 
 
-def train_classifier(task: str, train: tuple, val: tuple, *, backward: str, scale: float = 1.0, epochs: int,
+def train_classifier(task: str, train, val, *, backward: str, scale: float = 1.0, epochs: int,
                      seed: int = 0, lr: Optional[float] = None, batch: Optional[int] = None, hidden: int = 128,
                      device="cpu", progress: bool = True) -> dict:
-    """Train the Table 2 network of ``task`` on ``train = (x, y)`` with Adam and the paper's loss over time.
+    """Train the Table 2 network of ``task`` on ``train`` with Adam and the paper's loss over time.
+
+    ``train`` and ``val`` are pairs of tensors ``(x, y)`` or ``Dataset`` objects of ``(x, y)`` items (read
+    batch by batch, for data sets that do not fit in memory; the batches are the same).
 
     The initial weights and the order of the mini-batches depend on ``seed`` only, so runs that differ in
     ``backward`` start from the same network and see the same batches. ``lr`` and ``batch`` default to
@@ -203,20 +219,18 @@ def train_classifier(task: str, train: tuple, val: tuple, *, backward: str, scal
             raise ValueError(f"train_classifier: {name} must be a positive integer, got {value!r}")
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f"train_classifier: lr must be a positive number, got {lr!r}")
-    (x, y), (x_val, y_val) = ((a.to(device), b.to(device)) for a, b in (train, val))
-    torch.manual_seed(seed)
-    net = network(task, backward=backward, scale=scale, hidden=hidden).to(device)
+    with torch.random.fork_rng(devices=[]):  # the weights depend on seed only; the caller's RNG is untouched
+        torch.manual_seed(seed)
+        net = network(task, backward=backward, scale=scale, hidden=hidden).to(device)
     layers = _weight_layers(net)
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     order = torch.Generator().manual_seed(seed)
     history = {k: [] for k in ("accuracy", "loss", "grad_norm", "skipped", "seconds")}
     for _ in tqdm(range(epochs), desc=f"{task} {backward} scale {scale:g}", disable=not progress, leave=False):
-        perm = torch.randperm(len(x), generator=order).to(device)
         losses, norms, skipped = [], [], 0
         start = time.perf_counter()
-        for i in range(0, len(x), batch):
-            index = perm[i : i + batch]
-            loss = loss_over_time(net(x[index]), y[index], row.readout)
+        for x, y in _batches(train, batch, order):
+            loss = loss_over_time(net(x.to(device)), y.to(device), row.readout)
             optimiser.zero_grad()
             loss.backward()
             norm = torch.stack([layer.weight.grad.norm() for layer in layers])
@@ -232,7 +246,7 @@ def train_classifier(task: str, train: tuple, val: tuple, *, backward: str, scal
         history["skipped"].append(skipped)
         history["loss"].append(float(torch.stack(losses).mean()) if losses else math.nan)
         history["grad_norm"].append(torch.stack(norms).mean(0).cpu() if norms else torch.full((len(layers),), math.nan))
-        history["accuracy"].append(_accuracy(net, x_val, y_val, row.readout, batch))
+        history["accuracy"].append(_accuracy(net, val, row.readout, batch, device))
     return {"accuracy": torch.tensor(history["accuracy"]), "loss": torch.tensor(history["loss"]),
             "grad_norm": torch.stack(history["grad_norm"]), "skipped": torch.tensor(history["skipped"]),
             "seconds": torch.tensor(history["seconds"])}
@@ -287,12 +301,17 @@ def fig02(task: str, scale: str = "book", seed: int = 0, device: str = "cpu", ro
     data = {"standin": train_set.standin or val_set.standin, "sources": [train_set.source, val_set.source],
             "validation_split": VALIDATION_SPLIT[task], "data_seed": seed, "train": len(train_set),
             "val": len(val_set)}
-    tensors = {}
+    held = {}
+
+    def in_memory(dataset):
+        """Stacked tensors where they fit in 2 GiB, else the dataset itself (read batch by batch)."""
+        size = len(dataset) * dataset.spec.steps * math.prod(dataset.spec.input_shape) * 4
+        return dataset.tensors() if size < 2**31 else dataset
 
     def train(backward, gradient_scale, run_seed, epochs):
-        if not tensors:
-            tensors.update(train=train_set.tensors(), val=val_set.tensors())
-        return train_classifier(task, tensors["train"], tensors["val"], backward=backward, scale=gradient_scale,
+        if not held:
+            held.update(train=in_memory(train_set), val=in_memory(val_set))
+        return train_classifier(task, held["train"], held["val"], backward=backward, scale=gradient_scale,
                                 epochs=epochs, seed=run_seed, hidden=cfg.hidden, device=device, progress=progress)
 
     def run(backward, gradient_scale, run_seed, epochs):
