@@ -11,6 +11,7 @@ from typing import Optional
 import torch
 from tqdm.auto import tqdm
 
+from .._validation import check_positive_ints
 from ..optim import MemberAdam
 from ..spiking import BACKWARDS, lif, simulate
 from ..spiking.layers import single_exponential
@@ -214,9 +215,7 @@ def train_classifier(task: str, train, val, *, backward: str, scale: float = 1.0
     """
     row = table2(task)
     lr, batch = row.lr if lr is None else lr, row.batch if batch is None else batch
-    for name, value in (("epochs", epochs), ("batch", batch)):
-        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            raise ValueError(f"train_classifier: {name} must be a positive integer, got {value!r}")
+    check_positive_ints("train_classifier", epochs=epochs, batch=batch)
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f"train_classifier: lr must be a positive number, got {lr!r}")
     with torch.random.fork_rng(devices=[]):  # the weights depend on seed only; the caller's RNG is untouched

@@ -16,6 +16,7 @@ from typing import Callable, Optional
 import torch
 from tqdm.auto import tqdm
 
+from .._validation import check_positive_ints
 from ..models.spiking_stack import SpikingStack
 from ..surrogate import Surrogate
 
@@ -56,9 +57,7 @@ def train_stack(train: tuple, val: tuple, *, kind: str, surrogate: Surrogate, n_
     ``initialise(net, generator)`` may set the weights (an initialisation scheme or the paper's
     conditions); the initial weights and the batches depend on ``seed`` only.
     """
-    for name, value in (("n_rec", n_rec), ("epochs", epochs), ("batch", batch)):
-        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            raise ValueError(f"train_stack: {name} must be a positive integer, got {value!r}")
+    check_positive_ints("train_stack", n_rec=n_rec, epochs=epochs, batch=batch)
     for name, value in (("lr", lr), ("clip", clip)):
         if not value > 0:
             raise ValueError(f"train_stack: {name} must be positive, got {value!r}")

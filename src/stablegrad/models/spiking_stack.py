@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .. import init
+from .._validation import check_positive_ints
 from ..surrogate import Surrogate, heaviside
 
 __all__ = ["KINDS", "SpikingLSTMLayer", "LIFLayer", "SpikingStack"]
@@ -29,12 +30,6 @@ def _check_surrogate(caller: str, surrogate) -> None:
     if not isinstance(surrogate, Surrogate):
         raise ValueError(f"{caller}: surrogate must be a stablegrad.surrogate.Surrogate (from surrogate.get), "
                          f"got {surrogate!r}")
-
-
-def _check_sizes(caller: str, **sizes) -> None:
-    for name, value in sizes.items():
-        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            raise ValueError(f"{caller}: {name} must be a positive integer, got {value!r}")
 
 
 class LIFLayer(nn.Module):
@@ -49,7 +44,7 @@ class LIFLayer(nn.Module):
     def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate, alpha: float = 0.9, threshold: float = 1.0,
                  adaptive: bool = False, beta: float = 1.8, tau_adapt: float = 100.0, detach_reset: bool = True):
         super().__init__()
-        _check_sizes("LIFLayer", n_in=n_in, n_rec=n_rec)
+        check_positive_ints("LIFLayer", n_in=n_in, n_rec=n_rec)
         if not 0 < alpha <= 1:
             raise ValueError(f"LIFLayer: alpha must lie in (0, 1], got {alpha!r}")
         if not threshold > 0:
@@ -94,7 +89,7 @@ class SpikingLSTMLayer(nn.Module):
 
     def __init__(self, n_in: int, n_rec: int, *, surrogate: Surrogate):
         super().__init__()
-        _check_sizes("SpikingLSTMLayer", n_in=n_in, n_rec=n_rec)
+        check_positive_ints("SpikingLSTMLayer", n_in=n_in, n_rec=n_rec)
         _check_surrogate("SpikingLSTMLayer", surrogate)
         self.n_rec, self.surrogate = n_rec, surrogate
         self.gates = nn.Linear(n_in + n_rec, 4 * n_rec)
@@ -125,7 +120,7 @@ class SpikingStack(nn.Module):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"SpikingStack: kind must be one of {KINDS}, got {kind!r}")
-        _check_sizes("SpikingStack", n_in=n_in, n_rec=n_rec, n_out=n_out)
+        check_positive_ints("SpikingStack", n_in=n_in, n_rec=n_rec, n_out=n_out)
         kwargs = dict(layer_kwargs or {})
         if kind == "slstm" and kwargs:
             raise ValueError(f"SpikingStack: layer_kwargs apply to LIF/ALIF layers, not to {kind!r}, got {kwargs}")

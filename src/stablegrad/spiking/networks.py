@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .._validation import check_positive_ints
 from .layers import IF, PerStep, single_exponential
 
 __all__ = ["TABLE2", "Table2Row", "loss_over_time", "network", "readout", "table2"]
@@ -48,8 +49,7 @@ def network(task: str, *, backward: str = "exodus", scale: float = 1.0, hidden: 
     """The Table 2 network for ``task``, its IF layers differentiated by ``backward`` with the
     :func:`~stablegrad.spiking.layers.single_exponential` surrogate at gradient scale ``scale``."""
     row = table2(task)
-    if not (isinstance(hidden, int) and not isinstance(hidden, bool) and hidden > 0):
-        raise ValueError(f"network: hidden must be a positive integer, got {hidden!r}")
+    check_positive_ints("network", hidden=hidden)
 
     def spiking():
         return IF(surrogate=single_exponential(scale), backward=backward)
