@@ -4,8 +4,9 @@ import torch
 
 from stablegrad import surrogate
 from stablegrad import init
-from stablegrad.experiments.surrogate_design import (backward_mean_square, lif_at_initialisation, mode_accuracy,
-                                                     train_stack)
+from stablegrad.experiments.surrogate_design import (_scheme, backward_mean_square, lif_at_initialisation,
+                                                     mode_accuracy, run, train_language_model, train_stack)
+from stablegrad.models.spiking_stack import SpikingLanguageModel
 
 
 def _channel_task(n, seed):
@@ -91,3 +92,95 @@ def test_reported_loss_is_the_label_smoothed_cross_entropy_at_every_step():
         target.scatter_(-1, train[1].view(-1, 1, 1).expand(-1, logits.shape[1], 1), 1 - 0.1 + 0.1 / 4)
         expected = -(target * logp).sum(-1).mean()
     assert run["train_loss"][0].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_a_uint8_raster_trains_exactly_like_its_float_copy():
+    (x, y), val = _channel_task(32, 0), _channel_task(16, 1)
+    kw = dict(kind="lif", surrogate=surrogate.get("gaussian"), n_rec=8, epochs=2, batch=8, progress=False,
+              layer_kwargs=dict(alpha=0.8, threshold=0.5))
+    as_float = train_stack((x, y), val, **kw)
+    as_bytes = train_stack((x.to(torch.uint8), y), (val[0].to(torch.uint8), val[1]), **kw)
+    for key in ("loss", "accuracy", "train_loss"):
+        assert torch.equal(as_float[key], as_bytes[key])
+
+
+def _words(n, vocabulary, seed):
+    """A stream that cycles through a fixed random order of the vocabulary: each word predicts the next."""
+    order = torch.randperm(vocabulary, generator=torch.Generator().manual_seed(seed))
+    return order.repeat(n // vocabulary + 1)[:n]
+
+
+def test_a_silent_language_model_predicts_uniformly_and_a_spiking_one_learns():
+    ids = _words(2000, 16, 0)
+    kw = dict(kind="lif", surrogate=surrogate.get("fast_sigmoid"), n_rec=24, epochs=6, bptt=10, batch=8,
+              lr=1e-2, progress=False)
+    # no neuron can reach the threshold: the tied output is zero, so every word has probability 1/16
+    silent = train_language_model(ids, ids, layer_kwargs=dict(threshold=1e6), **kw)
+    assert torch.allclose(silent["perplexity"], torch.tensor(16.0), rtol=1e-5)
+    learnt = train_language_model(ids, ids, layer_kwargs=dict(alpha=0.5, threshold=0.05), **kw)
+    assert learnt["perplexity"][-1] < 4.0, learnt["perplexity"]  # a deterministic cycle: perplexity -> 1
+
+
+def test_language_model_ties_its_output_to_the_embedding():
+    net = SpikingLanguageModel("lif", 10, 6, surrogate=surrogate.get("exponential"),
+                               layer_kwargs=dict(threshold=0.01))
+    ids = torch.randint(7, (3, 5))  # word 7 never occurs in the input
+    with torch.no_grad():
+        hidden = net.embedding(ids)
+        for layer in net.layers:
+            hidden = layer(hidden)
+        before = net(ids)
+        net.embedding.weight[7] += 1.0  # so only word 7's logit moves, by the number of output spikes
+        after = net(ids)
+    assert hidden.sum() > 0
+    assert torch.allclose(after[..., 7] - before[..., 7], hidden.sum(-1))
+    assert torch.equal(torch.cat([after[..., :7], after[..., 8:]], -1), torch.cat([before[..., :7], before[..., 8:]], -1))
+    with pytest.raises(ValueError, match="ids must be int64"):
+        net(ids.float())
+
+
+@pytest.mark.parametrize("scheme", ["he_gaussian", "glorot_bigamma", "orthogonal_uniform"])
+def test_fig04_schemes_redraw_every_lif_weight_by_their_rule(scheme):
+    from stablegrad.models.spiking_stack import SpikingStack
+
+    net = SpikingStack("alif", 300, 200, 4, surrogate=surrogate.get("triangular"))
+    _scheme(scheme)(net, torch.Generator().manual_seed(0))
+    for layer in net.layers:
+        for w in (layer.w_in.detach(), layer.w_rec.detach()):
+            fan_in, fan_out = w.shape
+            if scheme.startswith("orthogonal"):
+                gram = w.T @ w if fan_in >= fan_out else w @ w.T
+                assert torch.allclose(gram, torch.eye(len(gram)), atol=1e-5)
+            else:
+                expected = 2 / fan_in if scheme.startswith("he") else 2 / (fan_in + fan_out)
+                assert abs(float(w.var()) / expected - 1) < 0.08
+
+
+def test_fig05_conditions_set_the_recurrent_mean_and_variance_of_ci_and_cii():
+    from stablegrad.models.spiking_stack import SpikingStack
+
+    net = SpikingStack("lif", 300, 400, 4, surrogate=surrogate.get("exponential"),
+                       layer_kwargs=dict(alpha=0.9, threshold=0.5))
+    z_mean, z_var = 0.1, 0.09
+    _scheme("ci_cii", z_mean, z_var)(net, torch.Generator().manual_seed(0))
+    mean = init.condition_i(400, 0.9, 0.5)
+    for layer, (n_in, stats) in zip(net.layers, ((300, (z_mean, z_var)), (400, (0.5, 0.25)))):
+        w = layer.w_rec.detach()
+        var = init.condition_ii(400, n_in, 2 / (n_in + 400), mean, z_mean=stats[0], z_var=stats[1])
+        assert abs(float(w.mean()) - mean) < 4 * (var / w.numel()) ** 0.5
+        assert abs(float(w.var()) / var - 1) < 0.02
+    _scheme("ci", z_mean, z_var)(net, torch.Generator().manual_seed(0))
+    assert abs(float(net.layers[0].w_rec.detach().var()) * 400 - 1) < 0.02  # CI alone: variance 1/n
+
+
+def test_run_rejects_bad_configurations():
+    with pytest.raises(ValueError, match="task must be one of"):
+        run("cifar", "lif", "gaussian", scale="smoke")
+    with pytest.raises(ValueError, match="scale must be one of"):
+        run("ptb", "lif", "gaussian", scale="huge")
+    with pytest.raises(ValueError, match="init must be one of"):
+        _scheme("lecun_uniform")
+    with pytest.raises(ValueError, match="PTB runs use the default"):
+        run("ptb", "lif", "gaussian", scale="smoke", init="he_uniform")
+    with pytest.raises(ValueError, match="unknown surrogate"):
+        run("ptb", "lif", "sinc", scale="smoke")

@@ -10,6 +10,7 @@ largest logits summed over time. Stochastic weight averaging is left out:
 the authors' code wraps the optimiser in SWA without ever swapping the averaged weights in, so their
 numbers were obtained without it.
 """
+import functools
 import time
 from typing import Callable, Optional
 
@@ -18,9 +19,11 @@ from tqdm.auto import tqdm
 
 from .._validation import check_positive_ints
 from ..models.spiking_stack import SpikingStack
-from ..surrogate import Surrogate
+from ..surrogate import Surrogate, get
 
-__all__ = ["backward_mean_square", "lif_at_initialisation", "mode_accuracy", "train_stack"]
+__all__ = ["CONDITIONS", "FIG03", "FIG04_SEEDS", "SCHEMES", "SHAPES", "SIZES", "TASKS", "backward_mean_square",
+           "fig02_configs", "fig03_configs", "fig04_configs", "fig05_configs", "grid", "lif_at_initialisation",
+           "mode_accuracy", "reseeded", "run", "train_language_model", "train_stack"]
 
 
 def mode_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -32,7 +35,7 @@ def _evaluate(net, x, y, batch: int, smoothing: float) -> tuple:
     with torch.no_grad():
         losses, correct = [], 0.0
         for i in range(0, len(x), batch):
-            logits = net(x[i : i + batch])
+            logits = net(x[i : i + batch].float())
             labels = y[i : i + batch]
             losses.append(_loss(logits, labels, smoothing) * len(labels))
             correct += mode_accuracy(logits, labels) * len(labels)
@@ -51,19 +54,15 @@ def train_stack(train: tuple, val: tuple, *, kind: str, surrogate: Surrogate, n_
                 smoothing: float = 0.1, clip: float = 1.0, initialise: Optional[Callable] = None,
                 layer_kwargs: Optional[dict] = None, device="cpu", progress: bool = True) -> dict:
     """Train a :class:`~stablegrad.models.spiking_stack.SpikingStack` on ``train = (x, y)`` (``x`` ``(n, T,
-    inputs)``, ``y`` class labels) and return per epoch the validation ``loss`` and ``accuracy`` (mode
+    inputs)`` of any dtype, cast to float32 batch by batch so that a raster may be stored as uint8, ``y``
+    class labels) and return per epoch the validation ``loss`` and ``accuracy`` (mode
     accuracy on ``val``), the training ``train_loss`` and the ``seconds`` of the training steps.
 
     ``initialise(net, generator)`` may set the weights (an initialisation scheme or the paper's
     conditions); the initial weights and the batches depend on ``seed`` only.
     """
     check_positive_ints("train_stack", n_rec=n_rec, epochs=epochs, batch=batch)
-    for name, value in (("lr", lr), ("clip", clip)):
-        if not value > 0:
-            raise ValueError(f"train_stack: {name} must be positive, got {value!r}")
-    if not (weight_decay >= 0 and 0 <= smoothing < 1):
-        raise ValueError(f"train_stack: need weight_decay >= 0 and 0 <= smoothing < 1, got {weight_decay!r}, "
-                         f"{smoothing!r}")
+    _check_recipe("train_stack", lr, clip, weight_decay, smoothing)
     for name, (a, b) in (("train", train), ("val", val)):
         if a.dim() != 3 or b.dim() != 1 or len(a) != len(b) or b.is_floating_point():
             raise ValueError(f"train_stack: {name} must be (x (n, T, inputs), integer labels (n,)), got shapes "
@@ -76,9 +75,7 @@ def train_stack(train: tuple, val: tuple, *, kind: str, surrogate: Surrogate, n_
     if initialise is not None:
         initialise(net, torch.Generator().manual_seed(2 * seed + 1))
     net = net.to(device)
-    from pytorch_optimizer import AdaBelief
-
-    optimiser = AdaBelief(net.parameters(), lr=lr, weight_decay=weight_decay, weight_decouple=True)
+    optimiser = _optimiser(net, lr, weight_decay)
     order = torch.Generator().manual_seed(2 * seed + 2)
     history = {k: [] for k in ("loss", "accuracy", "train_loss", "seconds")}
     for _ in tqdm(range(epochs), desc=f"{kind} {surrogate.name}", disable=not progress, leave=False):
@@ -87,20 +84,83 @@ def train_stack(train: tuple, val: tuple, *, kind: str, surrogate: Surrogate, n_
         start = time.perf_counter()
         for i in range(0, len(x), batch):
             index = perm[i : i + batch]
-            loss = _loss(net(x[index]), y[index], smoothing)
-            optimiser.zero_grad()
-            loss.backward()
-            for p in net.parameters():
-                if p.grad is not None:
-                    torch.nn.utils.clip_grad_norm_([p], clip)
-            optimiser.step()
-            losses.append(loss.detach())
+            loss = _loss(net(x[index].float()), y[index], smoothing)
+            losses.append(_step(net, optimiser, loss, clip))
         history["seconds"].append(time.perf_counter() - start)
         history["train_loss"].append(float(torch.stack(losses).mean()))
         val_loss, val_accuracy = _evaluate(net, x_val, y_val, batch, smoothing)
         history["loss"].append(val_loss)
         history["accuracy"].append(val_accuracy)
     return {k: torch.tensor(v) for k, v in history.items()}
+
+
+def _optimiser(net: torch.nn.Module, lr: float, weight_decay: float):
+    from pytorch_optimizer import AdaBelief
+
+    return AdaBelief(net.parameters(), lr=lr, weight_decay=weight_decay, weight_decouple=True)
+
+
+def _step(net: torch.nn.Module, optimiser, loss: torch.Tensor, clip: float) -> torch.Tensor:
+    """One update: each parameter's gradient clipped to norm ``clip`` on its own. Returns the loss."""
+    optimiser.zero_grad()
+    loss.backward()
+    for p in net.parameters():
+        if p.grad is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip)
+    optimiser.step()
+    return loss.detach()
+
+
+def _check_recipe(owner: str, lr, clip, weight_decay, smoothing) -> None:
+    for name, value in (("lr", lr), ("clip", clip)):
+        if not value > 0:
+            raise ValueError(f"{owner}: {name} must be positive, got {value!r}")
+    if not (weight_decay >= 0 and 0 <= smoothing < 1):
+        raise ValueError(f"{owner}: need weight_decay >= 0 and 0 <= smoothing < 1, got {weight_decay!r}, "
+                         f"{smoothing!r}")
+
+
+def train_language_model(train_ids: torch.Tensor, val_ids: torch.Tensor, *, kind: str, surrogate: Surrogate,
+                         n_rec: int, epochs: int, bptt: int = 35, seed: int = 0, lr: float = 1e-3,
+                         batch: int = 32, weight_decay: float = 0.1, smoothing: float = 0.1, clip: float = 1.0,
+                         layer_kwargs: Optional[dict] = None, device="cpu", progress: bool = True) -> dict:
+    """Train a :class:`~stablegrad.models.spiking_stack.SpikingLanguageModel` on next-word prediction
+    (word ids from :func:`stablegrad.tasks.ptb.load_ptb`) with :func:`train_stack`'s recipe, in windows of
+    ``bptt`` words cut by :func:`~stablegrad.tasks.ptb.batchify`, each window from rest.
+
+    Returns per epoch the validation ``loss`` (the training objective, label-smoothed), the validation
+    ``perplexity`` (exp of the plain cross-entropy per word), ``train_loss`` and ``seconds``.
+    """
+    from ..models.spiking_stack import SpikingLanguageModel
+    from ..tasks.ptb import batchify
+
+    check_positive_ints("train_language_model", n_rec=n_rec, epochs=epochs, batch=batch, bptt=bptt)
+    _check_recipe("train_language_model", lr, clip, weight_decay, smoothing)
+    vocabulary = int(max(train_ids.max(), val_ids.max())) + 1
+    chunks = [(a.t().to(device), b.t().to(device)) for a, b in batchify(train_ids, batch, bptt)]
+    val_chunks = [(a.t().to(device), b.t().to(device)) for a, b in batchify(val_ids, batch, bptt)]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = SpikingLanguageModel(kind, vocabulary, n_rec, surrogate=surrogate, layer_kwargs=layer_kwargs)
+    net = net.to(device)
+    optimiser = _optimiser(net, lr, weight_decay)
+    history = {k: [] for k in ("loss", "perplexity", "train_loss", "seconds")}
+    for _ in tqdm(range(epochs), desc=f"PTB {kind} {surrogate.name}", disable=not progress, leave=False):
+        start = time.perf_counter()
+        losses = [_step(net, optimiser, _word_loss(net(x), y, smoothing), clip) for x, y in chunks]
+        history["seconds"].append(time.perf_counter() - start)
+        history["train_loss"].append(float(torch.stack(losses).mean()))
+        with torch.no_grad():
+            words = sum(y.numel() for _, y in val_chunks)
+            outputs = [(net(x), y) for x, y in val_chunks]
+            history["loss"].append(float(sum(_word_loss(o, y, smoothing) * y.numel() for o, y in outputs) / words))
+            plain = sum(_word_loss(o, y, 0.0) * y.numel() for o, y in outputs) / words
+            history["perplexity"].append(float(torch.exp(plain)))
+    return {k: torch.tensor(v) for k, v in history.items()}
+
+
+def _word_loss(logits: torch.Tensor, targets: torch.Tensor, smoothing: float) -> torch.Tensor:
+    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), label_smoothing=smoothing)
 
 
 def lif_at_initialisation(w_rec: torch.Tensor, w_in: torch.Tensor, z: torch.Tensor, *, alpha: float, thr: float,
@@ -137,3 +197,180 @@ def backward_mean_square(w_rec: torch.Tensor, v: torch.Tensor, *, alpha: float, 
         d = alpha * d + surrogate(v[t - 1]) * (d @ w_rec.T - (0.0 if detach_reset else thr) * d)
         out.append(d.pow(2).mean())
     return torch.stack(out)
+
+
+#: Data and network sizes per scale: ``train``/``val`` samples (PTB: words), ``epochs``, ``n_rec`` (LIF/ALIF
+#: width; the sLSTM gets a third, as in the authors' code) and, for PTB, the window ``bptt``.
+SIZES = {
+    "smoke": {"shd": dict(train=40, val=20, epochs=1, n_rec=12), "sl_mnist": dict(train=64, val=32, epochs=1, n_rec=12),
+              "ptb": dict(train=3000, val=1000, epochs=1, n_rec=12, bptt=20)},
+    "book": {"shd": dict(train=160, val=80, epochs=6, n_rec=64), "sl_mnist": dict(train=3000, val=1000, epochs=4, n_rec=128),
+             "ptb": dict(train=100_000, val=20_000, epochs=4, n_rec=128, bptt=35)},
+    "paper": {"shd": dict(train=8156, val=2264, epochs=100, n_rec=256),
+              "sl_mnist": dict(train=50_000, val=10_000, epochs=100, n_rec=128),
+              "ptb": dict(train=929_589, val=73_760, epochs=100, n_rec=1300, bptt=100)},
+}
+TASKS = ("shd", "sl_mnist", "ptb")
+#: Initialisation schemes of Fig 4: ``"<rule>_<distribution>"``.
+SCHEMES = tuple(f"{rule}_{distribution}" for rule in ("glorot", "he", "orthogonal")
+                for distribution in ("uniform", "gaussian", "bigamma"))
+
+
+#: Fig 5's initialisations by the forward conditions: CI's recurrent mean, CII's recurrent variance, both
+#: (CIII and CIV cannot be met together at these sizes; see the Fig 5 page).
+CONDITIONS = ("ci", "cii", "ci_cii")
+
+
+def _scheme(name: str, z_mean: float = 0.5, z_var: float = 0.25) -> Callable:
+    """An ``initialise(net, generator)`` that redraws every LIF layer's input and recurrent weights by the
+    scheme ``name`` (one of :data:`SCHEMES` or :data:`CONDITIONS`). For the conditions, the input weights are
+    Glorot uniform and the recurrent ones uniform with CI's mean and CII's variance (otherwise mean 0 and
+    Glorot's variance); ``z_mean``/``z_var`` are the first layer's input statistics, the second layer's are
+    those of spikes obeying CI (1/2, 1/4)."""
+    from .. import init
+
+    if name not in SCHEMES + CONDITIONS:
+        raise ValueError(f"init must be one of {SCHEMES + CONDITIONS}, got {name!r}")
+
+    def by_rule(layer, generator):
+        rule, distribution = name.split("_")
+        return [init.weights(tuple(w.shape), rule, distribution, generator=generator)
+                for w in (layer.w_in, layer.w_rec)]
+
+    def by_conditions(layer, generator, stats):
+        parts = set(name.split("_"))
+        n_in, n = layer.w_in.shape
+        mean = init.condition_i(n, layer.alpha, layer.threshold) if "ci" in parts else 0.0
+        var_in = 2 / (n_in + n)
+        var = (init.condition_ii(n, n_in, var_in, mean, z_mean=stats[0], z_var=stats[1]) if "cii" in parts
+               else 1 / n)
+        return [init.weights((n_in, n), "glorot", "uniform", generator=generator),
+                init.sample((n, n), var, "uniform", mean=mean, generator=generator)]
+
+    def initialise(net, generator):
+        with torch.no_grad():
+            for k, layer in enumerate(net.layers):
+                new = (by_rule(layer, generator) if name in SCHEMES
+                       else by_conditions(layer, generator, (z_mean, z_var) if k == 0 else (0.5, 0.25)))
+                layer.w_in.copy_(new[0])
+                layer.w_rec.copy_(new[1])
+
+    return initialise
+
+
+@functools.lru_cache(maxsize=2)
+def _task_data(task: str, sizes: tuple, seed: int, root) -> tuple:
+    """``(train, val, facts)`` for ``task`` at ``sizes`` (sorted ``(name, value)`` pairs): tensors as the
+    trainers take them (never modified by them, so kept for the next run of a grid) and what the data was."""
+    sizes = dict(sizes)
+    if task == "sl_mnist":
+        from ..tasks.mnist import load_mnist, spike_latency
+
+        def raster(split, n):
+            images, labels = load_mnist(split)
+            return spike_latency(images[:n]).to(torch.uint8), labels[:n]
+
+        return raster("train", sizes["train"]), raster("valid", sizes["val"]), {"standin": False, "message": ""}
+    if task == "ptb":
+        from ..tasks.ptb import load_ptb
+
+        return (load_ptb("train")[: sizes["train"]], load_ptb("valid")[: sizes["val"]],
+                {"standin": False, "message": ""})
+    from ..tasks.neuromorphic import load
+
+    train_set = load("shd", "train", root=root, limit=sizes["train"], seed=seed)
+    val_set = load("shd", "test", root=root, limit=sizes["val"], seed=seed)
+    (x, y), (x_val, y_val) = train_set.tensors(), val_set.tensors()
+    return ((x.flatten(2), y), (x_val.flatten(2), y_val),
+            {"standin": train_set.standin, "message": train_set.message or val_set.message})
+
+
+def run(task: str, kind: str, shape: str, *, dampening: float = 1.0, sharpness: float = 1.0,
+        q: Optional[float] = None, init: str = "glorot_uniform", seed: int = 0, scale: str = "book",
+        root: Optional[str] = None, device: str = "cpu") -> dict:
+    """One training run of Figs 2-4: a two-layer ``kind`` network on ``task`` (``"shd"``, ``"sl_mnist"``
+    or ``"ptb"``) at ``scale`` with the surrogate ``shape`` (``q`` for the q-PseudoSpike), initialised by
+    ``init`` (one of :data:`SCHEMES` or :data:`CONDITIONS`). Returns :func:`train_stack`'s (or, for PTB,
+    :func:`train_language_model`'s) history plus the data's ``standin`` flag and ``message``. ``seed`` sets
+    the initial weights and the batches and, where ``scale`` uses part of SHD, which part.
+
+    LIF and ALIF layers use the leak 0.9 and threshold 1 of :class:`~stablegrad.models.spiking_stack.LIFLayer`
+    (the paper gives none), ALIF the authors' beta = 1.8 and adaptation time of half the input length.
+    """
+    if task not in TASKS:
+        raise ValueError(f"run: task must be one of {TASKS}, got {task!r}")
+    if scale not in SIZES:
+        raise ValueError(f"run: scale must be one of {sorted(SIZES)}, got {scale!r}")
+    sizes = SIZES[scale][task]
+    sg = get(shape, dampening, sharpness, **({} if q is None else {"q": q}))
+    train, val, facts = _task_data(task, tuple(sorted(sizes.items())), seed, root)
+    steps = train[0].shape[1] if task != "ptb" else sizes["bptt"]
+    layer_kwargs = {"tau_adapt": steps / 2} if kind == "alif" else None
+    n_rec = max(1, sizes["n_rec"] // 3) if kind == "slstm" else sizes["n_rec"]
+    common = dict(kind=kind, surrogate=sg, n_rec=n_rec, epochs=sizes["epochs"], seed=seed,
+                  layer_kwargs=layer_kwargs, device=device, progress=False)
+    if task == "ptb":
+        if init != "glorot_uniform":
+            raise ValueError(f"run: PTB runs use the default initialisation, got init={init!r}")
+        history = train_language_model(train, val, bptt=sizes["bptt"], **common)
+    else:
+        if kind == "slstm" and init != "glorot_uniform":
+            raise ValueError(f"run: initialisation schemes apply to LIF/ALIF networks, got init={init!r} for slstm")
+        x = train[0].float()
+        initialise = None if kind == "slstm" else _scheme(init, float(x.mean()), float(x.var()))
+        history = train_stack(train, val, initialise=initialise, **common)
+    return {**history, **facts}
+
+
+def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
+         workers: int = 1, progress: bool = True) -> list:
+    """:func:`run` for every configuration (keyword dictionaries), each cached on its own and resumed after
+    an interruption; ``workers`` processes run cells side by side (see :mod:`stablegrad.sweeps`)."""
+    from ..sweeps import run_grid
+
+    full = [{"scale": scale, "root": None if root is None else str(root), "device": device, **c} for c in configs]
+    return run_grid("surrogate_design/run", run, full, workers=workers, progress=progress)
+
+
+#: The six shapes the paper's Figs 2-4 compare (q-PseudoSpike appears only in Fig 3's tail sweep).
+SHAPES = ("triangular", "exponential", "gaussian", "sigmoid", "fast_sigmoid", "rectangular")
+#: Fig 3's sweeps per scale: dampenings and sharpnesses (the other one at 1) and the q-PseudoSpike tails.
+FIG03 = {"smoke": dict(dampening=(0.5, 1.0), sharpness=(1.5,), q=(1.0514, 16.8489)),
+         "book": dict(dampening=(0.5, 1.0, 1.5), sharpness=(0.5, 1.5), q=(1.01, 1.0514, 1.2643, 2.3593, 16.8489)),
+         "paper": dict(dampening=(0.25, 0.5, 0.75, 1.0, 1.25, 1.5), sharpness=(0.25, 0.5, 0.75, 1.25, 1.5),
+                       q=(1.01, 1.0226, 1.0514, 1.1165, 1.2643, 1.5994, 2.3593, 4.0823, 7.9894, 16.8489))}
+#: Seeds per cell of Fig 4 (the paper: 4).
+FIG04_SEEDS = {"smoke": 1, "book": 2, "paper": 4}
+
+
+def fig02_configs(scale: str) -> list:
+    """Fig 2: every shape for LIF, ALIF and sLSTM on SHD (upper panel) and LIF on sl-MNIST and PTB (lower)."""
+    runs = [dict(task="shd", kind=k, shape=s) for k in ("lif", "alif", "slstm") for s in SHAPES]
+    return runs + [dict(task=t, kind="lif", shape=s) for t in ("sl_mnist", "ptb") for s in SHAPES]
+
+
+def fig03_configs(scale: str) -> list:
+    """Fig 3: ALIF on sl-MNIST, every shape at each dampening (sharpness 1) and sharpness (dampening 1),
+    and the q-PseudoSpike at each tail ``q``."""
+    sweep = FIG03[scale]
+    runs = [dict(task="sl_mnist", kind="alif", shape=s, dampening=d) for d in sweep["dampening"] for s in SHAPES]
+    runs += [dict(task="sl_mnist", kind="alif", shape=s, sharpness=k) for k in sweep["sharpness"] for s in SHAPES]
+    return runs + [dict(task="sl_mnist", kind="alif", shape="q_pseudospike", q=q) for q in sweep["q"]]
+
+
+def fig04_configs(scale: str) -> list:
+    """Fig 4: ALIF on SHD, every shape under every initialisation scheme, several seeds."""
+    return [dict(task="shd", kind="alif", shape=s, init=i, seed=r) for i in SCHEMES for s in SHAPES
+            for r in range(FIG04_SEEDS[scale])]
+
+
+def reseeded(configs: list, seed: int) -> list:
+    """``configs`` with every run's seed shifted by ``seed`` (unchanged for 0, so cached runs are found)."""
+    return [dict(c) if seed == 0 else {**c, "seed": c.get("seed", 0) + seed} for c in configs]
+
+
+def fig05_configs(scale: str) -> list:
+    """Fig 5's training: LIF on SHD with the exponential surrogate, naive Glorot uniform against the
+    forward conditions alone and together, several seeds."""
+    return [dict(task="shd", kind="lif", shape="exponential", init=i, seed=r)
+            for i in ("glorot_uniform",) + CONDITIONS for r in range(FIG04_SEEDS[scale])]

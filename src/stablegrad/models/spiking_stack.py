@@ -9,7 +9,7 @@ with ``A_t = thr`` (LIF) or ``A_t = thr + beta * a_t``, ``a_t = rho * a_{t-1} + 
 ``v > 0``; the paper's ``H(0) = 1`` differs only at equality). The spiking LSTM replaces the LSTM's
 sigmoids by ``H~`` and its tanh by ``2 H~ - 1`` (the authors' code; the paper prints ``1 - 2 H~``, a
 sign-flipped tanh). A stack feeds layer 1's spikes to layer 2 and reads out layer 2 at every step with
-one linear map. As in the authors' code, the reset term's gradient is stopped by default
+one linear map; the language model for PTB embeds words instead and ties its output to the embedding. As in the authors' code, the reset term's gradient is stopped by default
 (``detach_reset``); ``alpha``, ``thr``, ``beta`` and ``rho`` are constants shared by a layer's neurons
 here (the authors train one per neuron).
 """
@@ -23,7 +23,7 @@ from .. import init
 from .._validation import check_positive_ints
 from ..surrogate import Surrogate, heaviside
 
-__all__ = ["KINDS", "SpikingLSTMLayer", "LIFLayer", "SpikingStack"]
+__all__ = ["KINDS", "LIFLayer", "SpikingLSTMLayer", "SpikingLanguageModel", "SpikingStack", "spiking_layers"]
 
 
 def _check_surrogate(caller: str, surrogate) -> None:
@@ -110,6 +110,27 @@ class SpikingLSTMLayer(nn.Module):
 KINDS = ("lif", "alif", "slstm")
 
 
+def spiking_layers(owner: str, kind: str, n_in: int, n_rec: int, surrogate: Surrogate,
+                   layer_kwargs: Optional[dict] = None) -> nn.ModuleList:
+    """The paper's two recurrent layers of ``kind``, the first fed ``n_in`` inputs, the second the
+    first's ``n_rec`` outputs; ``owner`` names the caller in error messages."""
+    if kind not in KINDS:
+        raise ValueError(f"{owner}: kind must be one of {KINDS}, got {kind!r}")
+    check_positive_ints(owner, n_in=n_in, n_rec=n_rec)
+    kwargs = dict(layer_kwargs or {})
+    if kind == "slstm" and kwargs:
+        raise ValueError(f"{owner}: layer_kwargs apply to LIF/ALIF layers, not to {kind!r}, got {kwargs}")
+    if "adaptive" in kwargs:
+        raise ValueError(f"{owner}: choose adaptation with kind='alif', not with layer_kwargs['adaptive']")
+
+    def layer(size_in):
+        if kind == "slstm":
+            return SpikingLSTMLayer(size_in, n_rec, surrogate=surrogate)
+        return LIFLayer(size_in, n_rec, surrogate=surrogate, adaptive=kind == "alif", **kwargs)
+
+    return nn.ModuleList([layer(n_in), layer(n_rec)])
+
+
 class SpikingStack(nn.Module):
     """Two recurrent spiking layers of ``kind`` (``"lif"``, ``"alif"``, ``"slstm"``) and a linear readout at
     every step: inputs ``(B, T, n_in)`` -> logits ``(B, T, n_out)``. ``layer_kwargs`` go to
@@ -118,25 +139,36 @@ class SpikingStack(nn.Module):
     def __init__(self, kind: str, n_in: int, n_rec: int, n_out: int, *, surrogate: Surrogate,
                  layer_kwargs: Optional[dict] = None):
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"SpikingStack: kind must be one of {KINDS}, got {kind!r}")
-        check_positive_ints("SpikingStack", n_in=n_in, n_rec=n_rec, n_out=n_out)
-        kwargs = dict(layer_kwargs or {})
-        if kind == "slstm" and kwargs:
-            raise ValueError(f"SpikingStack: layer_kwargs apply to LIF/ALIF layers, not to {kind!r}, got {kwargs}")
-        if "adaptive" in kwargs:
-            raise ValueError("SpikingStack: choose adaptation with kind='alif', not with layer_kwargs['adaptive']")
-
-        def layer(size_in):
-            if kind == "slstm":
-                return SpikingLSTMLayer(size_in, n_rec, surrogate=surrogate)
-            return LIFLayer(size_in, n_rec, surrogate=surrogate, adaptive=kind == "alif", **kwargs)
-
+        check_positive_ints("SpikingStack", n_out=n_out)
         self.kind = kind
-        self.layers = nn.ModuleList([layer(n_in), layer(n_rec)])
+        self.layers = spiking_layers("SpikingStack", kind, n_in, n_rec, surrogate, layer_kwargs)
         self.readout = nn.Linear(n_rec, n_out)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             z = layer(z)
         return self.readout(z)
+
+
+class SpikingLanguageModel(nn.Module):
+    """The paper's PTB network: word ids ``(B, T)`` -> an embedding of width ``n_rec`` -> two spiking
+    layers of ``kind`` -> logits ``(B, T, vocabulary)`` as the last layer's output times the embedding
+    matrix (tied weights, no readout). The embedding starts uniform in +-0.05 (Keras's default; the
+    authors' code is Keras)."""
+
+    def __init__(self, kind: str, vocabulary: int, n_rec: int, *, surrogate: Surrogate,
+                 layer_kwargs: Optional[dict] = None):
+        super().__init__()
+        check_positive_ints("SpikingLanguageModel", vocabulary=vocabulary)
+        self.kind = kind
+        self.embedding = nn.Embedding(vocabulary, n_rec)
+        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        self.layers = spiking_layers("SpikingLanguageModel", kind, n_rec, n_rec, surrogate, layer_kwargs)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if ids.dtype != torch.int64 or ids.dim() != 2:
+            raise ValueError(f"SpikingLanguageModel: ids must be int64 (B, T), got {tuple(ids.shape)} {ids.dtype}")
+        z = self.embedding(ids)
+        for layer in self.layers:
+            z = layer(z)
+        return z @ self.embedding.weight.T

@@ -1,0 +1,139 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Fig 3 — dampening, sharpness and tail fatness
+#
+# *Surrogate gradients design* (Herranz-Celotti & Rouat), §3.2, Fig 3.
+#
+# An ALIF network on spike-latency MNIST, trained with each of six surrogate shapes while the dampening
+# $\gamma$ (height) varies at sharpness 1, and while the sharpness $s$ (inverse width) varies at dampening 1;
+# and with the $q$-PseudoSpike surrogate while its tail fatness $q$ varies ($q = 2$ is the fast sigmoid's
+# derivative, $q \to \infty$ the exponential). The paper finds that **dampenings above 1 hurt** (low dampening
+# is preferred by every shape, optimum near 0.8; the fast sigmoid and the rectangular lose nothing at higher
+# dampening), that **sharpness above 1 helps**, and that the tail has a complex effect with **an optimum at
+# $q = 1.05$** (4 seeds, best accuracy over training).
+#
+# **Scale.** At `book` scale each run trains on 3000 real sl-MNIST images for 4 epochs (one seed) and
+# validates on 1000; dampening takes 0.5, 1 and 1.5, sharpness 0.5, 1 and 1.5, and $q$ five of the paper's ten
+# values. That is early training: accuracies are far below the paper's and differences between neighbouring
+# settings are within seed noise, so the verdicts below ask for the direction of an effect across shapes, not
+# for the paper's optimum. `scale="paper"` runs the paper's grids.
+
+# %% tags=["parameters"]
+scale = "book"
+seed = 0
+device = "cpu"
+workers = 1  # processes running cells side by side
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Markdown
+
+from stablegrad import claims, plotting
+from stablegrad.experiments import surrogate_design as sd
+
+plotting.use_style()
+configs = sd.fig03_configs(scale)
+runs = sd.grid(sd.reseeded(configs, seed), scale=scale, device=device, workers=workers)
+sweep = sd.FIG03[scale]
+best = {}  # (shape, dampening, sharpness, q) -> best validation accuracy over the epochs
+for c, r in zip(configs, runs):
+    best[(c["shape"], c.get("dampening", 1.0), c.get("sharpness", 1.0), c.get("q"))] = 100 * r["accuracy"].max().item()
+print(f"sl-MNIST at {scale} scale: {sd.SIZES[scale]['sl_mnist']}")
+
+
+def accuracy(shape, dampening=1.0, sharpness=1.0):
+    return best.get((shape, dampening, sharpness, None), np.nan)
+
+
+# %%
+NAMES = {"triangular": "triangular", "exponential": "exponential", "gaussian": "Gaussian",
+         "sigmoid": "∂ sigmoid", "fast_sigmoid": "∂ fast sigmoid", "rectangular": "rectangular"}
+COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
+dampenings = sorted(set(sweep["dampening"]))
+sharpnesses = sorted(set(sweep["sharpness"]) | ({1.0} if 1.0 in dampenings else set()))
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), constrained_layout=True, sharey=True)
+for shape in sd.SHAPES:
+    axes[0].plot(dampenings, [accuracy(shape, dampening=d) for d in dampenings], "o-", color=COLOURS[shape],
+                 label=NAMES[shape])
+    axes[1].plot(sharpnesses, [accuracy(shape, sharpness=s) for s in sharpnesses], "o-", color=COLOURS[shape])
+qs = sorted(sweep["q"])
+axes[2].semilogx(qs, [best[("q_pseudospike", 1.0, 1.0, q)] for q in qs], "o-", color="k")
+axes[2].axvline(2.0, color="grey", lw=0.8, ls=":")
+axes[2].text(2.0, axes[2].get_ylim()[0], " q = 2: fast sigmoid", fontsize=8, va="bottom")
+for ax, label in zip(axes, ("dampening γ (sharpness 1)", "sharpness s (dampening 1)", "tail fatness q (γ = s = 1)")):
+    ax.set_xlabel(label)
+axes[0].set_ylabel("best validation accuracy (%)")
+axes[0].legend(fontsize=8)
+fig.suptitle("Fig 3: ALIF on sl-MNIST")
+plt.show()
+
+# %%
+columns = [(f"γ = {d:g}", dict(dampening=d)) for d in dampenings] + [
+    (f"s = {k:g}", dict(sharpness=k)) for k in sharpnesses if k != 1.0]
+rows = ["| shape | " + " | ".join(name for name, _ in columns) + " |", "|---" * (1 + len(columns)) + "|"]
+for shape in sd.SHAPES:
+    rows.append(f"| {NAMES[shape]} | " + " | ".join(f"{accuracy(shape, **kw):.1f}" for _, kw in columns) + " |")
+rows.append("")
+rows.append("| q | " + " | ".join(f"{q:g}" for q in qs) + " |")
+rows.append("|---" * (1 + len(qs)) + "|")
+rows.append("| accuracy (%) | " + " | ".join(f"{best[('q_pseudospike', 1.0, 1.0, q)]:.1f}" for q in qs) + " |")
+Markdown("\n".join(rows))
+
+# %% [markdown]
+# ## Verdicts
+#
+# Criteria, fixed before the runs (one seed, so a single comparison may flip with the seed):
+# *low dampening preferred* — the smallest dampening beats the largest for at least four of the six shapes and
+# on average (reproduced); on average only (partly). *High sharpness preferred* — the same test between the
+# largest sharpness and sharpness 1. *Optimum at q = 1.05* — the best of our $q$ values, untied, is 1.0514
+# (reproduced) or a neighbour of it in our grid (partly).
+
+# %%
+card = claims.Scorecard("surrogate_design/fig03_dampening_sharpness_tail", scale)
+low, high = min(dampenings), max(dampenings)
+gain = {s: accuracy(s, dampening=low) - accuracy(s, dampening=high) for s in sd.SHAPES}
+card.record(
+    "3 left", "lower dampening trains better: dampenings above 1 worsen accuracy for every shape",
+    paper="accuracy falls with dampening above 1 (optimum near 0.8; fast sigmoid and rectangular flat)",
+    ours=f"γ = {low:g} minus γ = {high:g}: " + ", ".join(f"{NAMES[s]} {g:+.1f}" for s, g in gain.items())
+         + f" points (mean {np.mean(list(gain.values())):+.1f})",
+    verdict=claims.verdict(sum(g > 0 for g in gain.values()) >= 4 and np.mean(list(gain.values())) > 0,
+                           partly=np.mean(list(gain.values())) > 0),
+    note=f"one seed, {sd.SIZES[scale]['sl_mnist']['epochs']} epochs on {sd.SIZES[scale]['sl_mnist']['train']} images",
+)
+sharp = max(sharpnesses)
+gain_s = {s: accuracy(s, sharpness=sharp) - accuracy(s) for s in sd.SHAPES}
+card.record(
+    "3 centre", "sharpness above 1 improves accuracy",
+    paper="accuracy rises with sharpness above 1",
+    ours=f"s = {sharp:g} minus s = 1: " + ", ".join(f"{NAMES[s]} {g:+.1f}" for s, g in gain_s.items())
+         + f" points (mean {np.nanmean(list(gain_s.values())):+.1f})",
+    verdict=claims.verdict(sum(g > 0 for g in gain_s.values()) >= 4 and np.nanmean(list(gain_s.values())) > 0,
+                           partly=np.nanmean(list(gain_s.values())) > 0),
+    note="one seed",
+)
+q_accuracy = [best[("q_pseudospike", 1.0, 1.0, q)] for q in qs]
+winners = {q for q, a in zip(qs, q_accuracy) if a == max(q_accuracy)}  # several when tied
+target = min(qs, key=lambda q: abs(q - 1.0514))
+near = {qs[i] for i in range(len(qs)) if abs(i - qs.index(target)) <= 1}
+card.record(
+    "3 right", "the q-PseudoSpike's accuracy peaks at a fat tail, q = 1.05",
+    paper="maximum at q = 1.05 (all q reasonable)",
+    ours=f"best at q = {', '.join(f'{q:g}' for q in sorted(winners))} ({max(q_accuracy):.1f} %); "
+         f"range {min(q_accuracy):.1f}–{max(q_accuracy):.1f} % over q in {', '.join(f'{q:g}' for q in qs)}",
+    verdict=claims.verdict(winners == {target}, partly=len(winners) == 1 and winners <= near),
+    note="one seed",
+)
+card
