@@ -1,11 +1,14 @@
 """Training recipe of the surrogate-design paper on a task with a known answer."""
+import math
+
 import pytest
 import torch
 
 from stablegrad import surrogate
 from stablegrad import init
 from stablegrad.experiments.surrogate_design import (_scheme, backward_mean_square, lif_at_initialisation,
-                                                     mode_accuracy, run, train_language_model, train_stack)
+                                                     fig04_configs, mode_accuracy, reseeded, run,
+                                                     train_language_model, train_stack)
 from stablegrad.models.spiking_stack import SpikingLanguageModel
 
 
@@ -154,6 +157,10 @@ def test_fig04_schemes_redraw_every_lif_weight_by_their_rule(scheme):
             else:
                 expected = 2 / fan_in if scheme.startswith("he") else 2 / (fan_in + fan_out)
                 assert abs(float(w.var()) / expected - 1) < 0.08
+                # excess kurtosis tells the distributions apart: Gaussian 0, BiGamma (Gamma(3) with a random sign)
+                # 5 * 6 / (3 * 4) - 3 = -0.5, uniform -1.2
+                excess = float((w / expected**0.5).pow(4).mean()) - 3
+                assert abs(excess - (-0.5 if scheme.endswith("bigamma") else 0.0)) < 0.2
 
 
 def test_fig05_conditions_set_the_recurrent_mean_and_variance_of_ci_and_cii():
@@ -170,7 +177,12 @@ def test_fig05_conditions_set_the_recurrent_mean_and_variance_of_ci_and_cii():
         assert abs(float(w.mean()) - mean) < 4 * (var / w.numel()) ** 0.5
         assert abs(float(w.var()) / var - 1) < 0.02
     _scheme("ci", z_mean, z_var)(net, torch.Generator().manual_seed(0))
-    assert abs(float(net.layers[0].w_rec.detach().var()) * 400 - 1) < 0.02  # CI alone: variance 1/n
+    w = net.layers[0].w_rec.detach()
+    assert abs(float(w.var()) * 400 - 1) < 0.02 and abs(float(w.mean()) - mean) < 4 * (1 / 400 / w.numel()) ** 0.5
+    _scheme("cii", z_mean, z_var)(net, torch.Generator().manual_seed(0))
+    w = net.layers[0].w_rec.detach()  # CII alone: its variance for a zero mean
+    var = init.condition_ii(400, 300, 2 / 700, 0.0, z_mean=z_mean, z_var=z_var)
+    assert abs(float(w.mean())) < 4 * (var / w.numel()) ** 0.5 and abs(float(w.var()) / var - 1) < 0.02
 
 
 def test_run_rejects_bad_configurations():
@@ -180,7 +192,36 @@ def test_run_rejects_bad_configurations():
         run("ptb", "lif", "gaussian", scale="huge")
     with pytest.raises(ValueError, match="init must be one of"):
         _scheme("lecun_uniform")
+    with pytest.raises(ValueError, match="run: init must be one of"):
+        run("shd", "lif", "gaussian", scale="smoke", init="lecun_uniform")
+    with pytest.raises(ValueError, match=r"sizes may set \['bptt', 'epochs', 'n_rec', 'train', 'val'\]"):
+        run("ptb", "lif", "gaussian", scale="smoke", sizes={"width": 3})
+    with pytest.raises(ValueError, match="fig04_configs: scale must be one of"):
+        fig04_configs("huge")
     with pytest.raises(ValueError, match="PTB runs use the default"):
         run("ptb", "lif", "gaussian", scale="smoke", init="he_uniform")
     with pytest.raises(ValueError, match="unknown surrogate"):
         run("ptb", "lif", "sinc", scale="smoke")
+
+
+def test_replicates_never_share_a_run():
+    configs = [dict(task="shd", seed=r) for r in range(3)]
+    seeds = [{c["seed"] for c in reseeded(configs, k)} for k in range(3)]
+    assert seeds[0] == {0, 1, 2} and not (seeds[0] & seeds[1]) and not (seeds[1] & seeds[2])
+    assert reseeded(configs, 0) == configs
+
+
+def test_grid_keys_hold_every_default_and_the_shd_source(tmp_path, monkeypatch):
+    from stablegrad.experiments import surrogate_design as sd
+
+    seen = []
+    monkeypatch.setattr("stablegrad.sweeps.run_grid", lambda name, function, configs, **kw: seen.extend(configs))
+    sd.grid([dict(task="shd", kind="lif", shape="gaussian"), dict(task="ptb", kind="lif", shape="gaussian")],
+            scale="smoke", root=str(tmp_path))
+    assert seen[0]["alpha"] == math.exp(-10)  # run's default, though the configuration did not name it
+    assert seen[0]["threshold"] == 0.01 and seen[0]["init"] == "glorot_uniform" and seen[0]["data"] == "stand-in"
+    assert seen[1]["data"] == ""  # only SHD runs depend on the data folder
+    assert seen[0]["sizes"] == sd.SIZES["smoke"]["shd"] and seen[1]["sizes"] == sd.SIZES["smoke"]["ptb"]
+    seen.clear()
+    sd.grid([dict(task="ptb", kind="lif", shape="gaussian", sizes={"epochs": 3})], scale="smoke")
+    assert seen[0]["sizes"] == {**sd.SIZES["smoke"]["ptb"], "epochs": 3}

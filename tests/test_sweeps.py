@@ -49,5 +49,8 @@ def test_a_process_pool_gives_the_serial_results(results, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
     configs = [dict(base=b, exponent=3) for b in range(6)]
     assert run_grid("test/pool", power, configs, workers=2, progress=False) == [b ** 3 for b in range(6)]
+    with pytest.raises(RuntimeError, match=r"(?s)1 of 2 cells failed.*'base': -2.*negative base -2"):
+        run_grid("test/pool", power, [dict(base=-2, exponent=3), dict(base=7, exponent=2)], workers=2, progress=False)
+    assert run_grid("test/pool", power, [dict(base=7, exponent=2)], progress=False) == [49]
     with pytest.raises(ValueError, match="workers must be a positive int"):
         run_grid("test/pool", power, configs, workers=0)

@@ -159,7 +159,7 @@ class SpikingLanguageModel(nn.Module):
     def __init__(self, kind: str, vocabulary: int, n_rec: int, *, surrogate: Surrogate,
                  layer_kwargs: Optional[dict] = None):
         super().__init__()
-        check_positive_ints("SpikingLanguageModel", vocabulary=vocabulary)
+        check_positive_ints("SpikingLanguageModel", vocabulary=vocabulary, n_rec=n_rec)
         self.kind = kind
         self.embedding = nn.Embedding(vocabulary, n_rec)
         nn.init.uniform_(self.embedding.weight, -0.05, 0.05)

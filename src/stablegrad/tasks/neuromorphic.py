@@ -37,7 +37,8 @@ import torch
 
 from .._validation import check_positive_ints
 
-__all__ = ["NEUROMORPHIC", "NeuromorphicDataset", "NeuromorphicSpec", "default_root", "load", "write_standin"]
+__all__ = ["NEUROMORPHIC", "NeuromorphicDataset", "NeuromorphicSpec", "available", "default_root", "load",
+           "write_standin"]
 
 #: Bump when the stand-in generator changes, so that cached stand-ins are written afresh.
 STANDIN_VERSION = 2
@@ -336,6 +337,15 @@ class NeuromorphicDataset(torch.utils.data.Dataset):
         kind = "STAND-IN" if self.standin else "real"
         args = f"{self.name!r}, {self.split!r}, n={len(self)}, {kind}, source={self.source!r}"
         return f"NeuromorphicDataset({args})"
+
+
+def available(name: str, split: str = "train", *, root: str | os.PathLike | None = None) -> bool:
+    """Whether the real ``split`` of ``name`` is in ``root`` (default :func:`default_root`), as :func:`load`
+    would find it; false means :func:`load` falls back to the stand-in."""
+    spec = _spec("available", name)
+    if split not in spec.splits:
+        raise ValueError(f"available: split must be one of {spec.splits} for {name!r}, got {split!r}")
+    return bool(_locate(spec, default_root() if root is None else Path(root).expanduser(), split))
 
 
 def load(
