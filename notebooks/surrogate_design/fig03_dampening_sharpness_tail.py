@@ -52,7 +52,8 @@ sweep = sd.FIG03[scale]
 best = {}  # (shape, dampening, sharpness, q) -> best validation accuracy over the epochs
 for c, r in zip(configs, runs):
     best[(c["shape"], c.get("dampening", 1.0), c.get("sharpness", 1.0), c.get("q"))] = 100 * r["accuracy"].max().item()
-print(f"sl-MNIST at {scale} scale: {sd.SIZES[scale]['sl_mnist']}")
+sizes = {**sd.SIZES[scale]["sl_mnist"], "epochs": sweep["epochs"]}
+print(f"sl-MNIST at {scale} scale: {sizes}")
 
 
 def accuracy(shape, dampening=1.0, sharpness=1.0):
@@ -113,7 +114,7 @@ card.record(
          + f" points (mean {np.mean(list(gain.values())):+.1f})",
     verdict=claims.verdict(sum(g > 0 for g in gain.values()) >= 4 and np.mean(list(gain.values())) > 0,
                            partly=np.mean(list(gain.values())) > 0),
-    note=f"one seed, {sd.SIZES[scale]['sl_mnist']['epochs']} epochs on {sd.SIZES[scale]['sl_mnist']['train']} images",
+    note=f"one seed, {sizes['epochs']} epochs on {sizes['train']} images",
 )
 sharp = max(sharpnesses)
 gain_s = {s: accuracy(s, sharpness=sharp) - accuracy(s) for s in sd.SHAPES}
