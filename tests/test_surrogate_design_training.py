@@ -225,3 +225,8 @@ def test_grid_keys_hold_every_default_and_the_shd_source(tmp_path, monkeypatch):
     seen.clear()
     sd.grid([dict(task="ptb", kind="lif", shape="gaussian", sizes={"epochs": 3})], scale="smoke")
     assert seen[0]["sizes"] == {**sd.SIZES["smoke"]["ptb"], "epochs": 3}
+    seen.clear()
+    sd.grid([dict(task="ptb", kind="lif", shape="gaussian", seed=r) for r in range(2)], seed=1, scale="smoke")
+    assert [c["seed"] for c in seen] == [2, 3]  # replicate 1 of a two-seed grid
+    with pytest.raises(ValueError, match="grid: scale must be one of"):
+        sd.grid([], scale="huge")

@@ -56,11 +56,9 @@ from stablegrad.experiments import surrogate_design as sd
 
 plotting.use_style()
 configs = sd.fig02_configs(scale)
-runs = sd.grid(sd.reseeded(configs, seed), scale=scale, root=root, device=device, workers=workers)
+runs = sd.grid(configs, seed=seed, scale=scale, root=root, device=device, workers=workers)
 result = {(c["task"], c["kind"], c["shape"]): r for c, r in zip(configs, runs)}
-shd_standin = any(r["standin"] for (task, _, _), r in result.items() if task == "shd")
-if shd_standin:
-    print(next(r["message"] for (task, _, _), r in result.items() if task == "shd").strip())
+shd_standin = sd.stand_in(runs)  # only SHD can be a stand-in
 for task, sizes in sd.SIZES[scale].items():
     print(f"{task}: {sizes}")
 
@@ -94,8 +92,7 @@ with torch.no_grad(), torch.random.fork_rng():
         print(f"{name}: spikes per neuron-step at initialisation, layer 1 {rates[0]:.2f}, layer 2 {rates[1]:.2f}")
 
 # %%
-NAMES = {"triangular": "triangular", "exponential": "exponential", "gaussian": "Gaussian",
-         "sigmoid": "∂ sigmoid", "fast_sigmoid": "∂ fast sigmoid", "rectangular": "rectangular"}
+NAMES = sd.SHAPE_LABELS
 COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
 TASK_NAMES = {"shd": "SHD" + (" [stand-in]" if shd_standin else ""), "sl_mnist": "sl-MNIST", "ptb": "PTB"}
 panels = [("shd", "lif"), ("shd", "alif"), ("shd", "slstm"), ("shd", "lif"), ("sl_mnist", "lif"), ("ptb", "lif")]

@@ -46,18 +46,15 @@ from stablegrad.experiments import surrogate_design as sd
 
 plotting.use_style()
 configs = sd.fig04_configs(scale)
-runs = sd.grid(sd.reseeded(configs, seed), scale=scale, root=root, device=device, workers=workers)
-standin = any(r["standin"] for r in runs)
-if standin:
-    print(runs[0]["message"].strip())
+runs = sd.grid(configs, seed=seed, scale=scale, root=root, device=device, workers=workers)
+standin = sd.stand_in(runs)
 accuracy = {}  # (scheme, shape) -> best validation accuracy (%) per seed
 for c, r in zip(configs, runs):
     accuracy.setdefault((c["init"], c["shape"]), []).append(100 * r["accuracy"].max().item())
 accuracy = {k: np.array(v) for k, v in accuracy.items()}
 
 # %%
-NAMES = {"triangular": "triangular", "exponential": "exponential", "gaussian": "Gaussian",
-         "sigmoid": "∂ sigmoid", "fast_sigmoid": "∂ fast sigmoid", "rectangular": "rectangular"}
+NAMES = {**sd.SHAPE_LABELS, "tie": "(tie)"}
 COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
 fig, ax = plt.subplots(figsize=(12, 3.8), constrained_layout=True)
 width = 0.8 / len(sd.SHAPES)
@@ -84,7 +81,6 @@ def best_shape(scheme):
 
 
 winner = {scheme: best_shape(scheme) for scheme in sd.SCHEMES}
-NAMES["tie"] = "(tie)"
 rows = ["| initialisation | " + " | ".join(NAMES[s] for s in sd.SHAPES) + " | best |", "|---" * (len(sd.SHAPES) + 2) + "|"]
 for scheme in sd.SCHEMES:
     rows.append(f"| {scheme.replace('_', ' ')} | " + " | ".join(

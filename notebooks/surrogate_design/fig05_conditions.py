@@ -189,10 +189,8 @@ plt.show()
 
 # %%
 train_configs = sd.fig05_configs(scale)
-train_runs = sd.grid(sd.reseeded(train_configs, seed), scale=scale, root=root, device=device, workers=workers)
-shd_standin = any(r["standin"] for r in train_runs)
-if shd_standin:
-    print(train_runs[0]["message"].strip())
+train_runs = sd.grid(train_configs, seed=seed, scale=scale, root=root, device=device, workers=workers)
+shd_standin = sd.stand_in(train_runs)
 trained = {}
 for c, r in zip(train_configs, train_runs):
     trained.setdefault(c["init"], []).append(r)

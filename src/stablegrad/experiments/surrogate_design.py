@@ -23,9 +23,10 @@ from .._validation import check_positive_ints
 from ..models.spiking_stack import SpikingStack
 from ..surrogate import Surrogate, get
 
-__all__ = ["CONDITIONS", "FIG03", "FIG04_SEEDS", "SCHEMES", "SHAPES", "SIZES", "TASKS", "backward_mean_square",
-           "fig02_configs", "fig03_configs", "fig04_configs", "fig05_configs", "grid", "lif_at_initialisation",
-           "mode_accuracy", "reseeded", "run", "train_language_model", "train_stack"]
+__all__ = ["CONDITIONS", "FIG03", "FIG04_SEEDS", "SCHEMES", "SHAPES", "SHAPE_LABELS", "SIZES", "TASKS",
+           "backward_mean_square", "fig02_configs", "fig03_configs", "fig04_configs", "fig05_configs", "grid",
+           "lif_at_initialisation", "mode_accuracy", "reseeded", "run", "stand_in", "train_language_model",
+           "train_stack"]
 
 
 def mode_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -267,10 +268,10 @@ def _scheme(name: str, z_mean: float = 0.5, z_var: float = 0.25) -> Callable:
 
 
 @functools.lru_cache(maxsize=2)
-def _task_data(task: str, sizes: tuple, seed: int, root) -> tuple:
-    """``(train, val, facts)`` for ``task`` at ``sizes`` (sorted ``(name, value)`` pairs): tensors as the
+def _task_data(task: str, n_train: int, n_val: int, seed: int, root) -> tuple:
+    """``(train, val, facts)`` for ``task`` with ``n_train``/``n_val`` samples (PTB: words): tensors as the
     trainers take them (never modified by them, so kept for the next run of a grid) and what the data was."""
-    sizes = dict(sizes)
+    sizes = {"train": n_train, "val": n_val}
     if task == "sl_mnist":
         from ..tasks.mnist import load_mnist, spike_latency
 
@@ -311,8 +312,7 @@ def run(task: str, kind: str, shape: str, *, dampening: float = 1.0, sharpness: 
     """
     if task not in TASKS:
         raise ValueError(f"run: task must be one of {TASKS}, got {task!r}")
-    if scale not in SIZES:
-        raise ValueError(f"run: scale must be one of {sorted(SIZES)}, got {scale!r}")
+    _check_scale("run", scale)
     if init not in SCHEMES + CONDITIONS:
         raise ValueError(f"run: init must be one of {SCHEMES + CONDITIONS}, got {init!r}")
     if task == "ptb" and init != "glorot_uniform":
@@ -324,7 +324,7 @@ def run(task: str, kind: str, shape: str, *, dampening: float = 1.0, sharpness: 
     if unknown:
         raise ValueError(f"run: sizes may set {sorted(SIZES[scale][task])} for {task!r}, got {sorted(unknown)}")
     sizes = {**SIZES[scale][task], **(sizes or {})}
-    train, val, facts = _task_data(task, tuple(sorted(sizes.items())), seed, root)
+    train, val, facts = _task_data(task, sizes["train"], sizes["val"], seed, root)
     steps = train[0].shape[1] if task != "ptb" else sizes["bptt"]
     layer_kwargs = None if kind == "slstm" else {"alpha": alpha, "threshold": threshold}
     if kind == "alif":
@@ -354,10 +354,11 @@ def _input_statistics(x: torch.Tensor) -> tuple:
     return total / n, squares / n - (total / n) ** 2
 
 
-def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
+def grid(configs: list, *, seed: int = 0, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
          workers: int = 1, progress: bool = True) -> list:
-    """:func:`run` for every configuration (keyword dictionaries), each cached on its own and resumed after
-    an interruption; ``workers`` processes run cells side by side (see :mod:`stablegrad.sweeps`).
+    """:func:`run` for every configuration (keyword dictionaries) of replicate ``seed`` (see
+    :func:`reseeded`), each cached on its own and resumed after an interruption; ``workers`` processes run
+    cells side by side (see :mod:`stablegrad.sweeps`).
 
     Each cell's cache key holds every argument of :func:`run`, defaults and the data sizes included (so
     changing a default or :data:`SIZES` never returns an old result), and, for SHD, whether the real files or
@@ -365,10 +366,11 @@ def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, devi
     from ..sweeps import run_grid
     from ..tasks.neuromorphic import available
 
+    _check_scale("grid", scale)
     defaults = {k: p.default for k, p in inspect.signature(run).parameters.items() if p.default is not p.empty}
     shd = "real" if all(available("shd", split, root=root) for split in ("train", "test")) else "stand-in"
     full = []
-    for c in configs:
+    for c in reseeded(configs, seed):
         cell = {**defaults, "scale": scale, "root": None if root is None else str(root), "device": device, **c}
         cell["sizes"] = {**SIZES[scale][cell["task"]], **(c.get("sizes") or {})}
         if cell["task"] == "shd":
@@ -377,8 +379,19 @@ def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, devi
     return run_grid("surrogate_design/run", run, full, workers=workers, progress=progress)
 
 
+def stand_in(runs: list) -> bool:
+    """Whether any of these results was computed on the SHD stand-in; if so, prints the data message once."""
+    standin = [r for r in runs if r["standin"]]
+    if standin:
+        print(standin[0]["message"].strip())
+    return bool(standin)
+
+
 #: The six shapes the paper's Figs 2-4 compare (q-PseudoSpike appears only in Fig 3's tail sweep).
 SHAPES = ("triangular", "exponential", "gaussian", "sigmoid", "fast_sigmoid", "rectangular")
+#: Their names in the figures.
+SHAPE_LABELS = {"triangular": "triangular", "exponential": "exponential", "gaussian": "Gaussian",
+                "sigmoid": "∂ sigmoid", "fast_sigmoid": "∂ fast sigmoid", "rectangular": "rectangular"}
 #: Fig 3's sweeps per scale: dampenings and sharpnesses (the other one at 1) and the q-PseudoSpike tails.
 #: At ``book`` scale the ALIF networks train for 8 epochs (they start learning later than LIF).
 FIG03 = {"smoke": dict(dampening=(0.5, 1.0), sharpness=(1.5,), q=(1.0514, 16.8489), epochs=1),
