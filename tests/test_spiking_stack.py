@@ -19,19 +19,22 @@ def _layer(**kwargs):
     return layer
 
 
-def test_lif_layer_without_recurrence_is_the_exodus_lif_with_bptt():
-    """W_rec = 0 and the reset kept in the graph: the layer is ``spiking.lif`` of ``z W_in + b``, forward and
-    backward (two independent implementations of the same recurrence and surrogate)."""
-    layer = _layer(alpha=0.8, threshold=0.9, detach_reset=False)
+@pytest.mark.parametrize("detach_reset, backward, alpha, threshold, seed",
+                         [(False, "bptt", 0.8, 0.9, 1), (True, "slayer", 0.9, 0.8, 6)])
+def test_lif_layer_without_recurrence_is_the_exodus_lif(detach_reset, backward, alpha, threshold, seed):
+    """W_rec = 0: the layer is ``spiking.lif`` of ``z W_in + b``, forward and backward (two independent
+    implementations of the same recurrence and surrogate). With the reset in the graph that is BPTT; stopping
+    the reset's gradient is what SLAYER's backward pass does."""
+    layer = _layer(alpha=alpha, threshold=threshold, detach_reset=detach_reset)
     with torch.no_grad():
         layer.w_rec.zero_()
-    gen = torch.Generator().manual_seed(1)
+    gen = torch.Generator().manual_seed(seed)
     z = (torch.rand(3, 40, 6, generator=gen) < 0.4).to(F64)
     weights = torch.randn(3, 40, 5, generator=gen, dtype=F64)
     spikes = layer(z)
     grads = torch.autograd.grad((spikes * weights).sum(), (layer.w_in, layer.bias))
     w_in, bias = layer.w_in.detach().clone().requires_grad_(), layer.bias.detach().clone().requires_grad_()
-    reference = lif(z @ w_in + bias, alpha=0.8, threshold=0.9, surrogate=SG, backward="bptt")
+    reference = lif(z @ w_in + bias, alpha=alpha, threshold=threshold, surrogate=SG, backward=backward)
     expected = torch.autograd.grad((reference * weights).sum(), (w_in, bias))
     assert torch.equal(spikes.detach(), reference.detach()) and 0.05 < spikes.mean() < 0.9
     for got, want in zip(grads, expected):
@@ -52,23 +55,6 @@ def test_lif_layer_forward_is_equation_one_with_a_zero_diagonal():
             x = (y > 1.0).to(F64)
             torch.testing.assert_close(v[:, t], y - 1.0, rtol=1e-12, atol=1e-12)
             assert torch.equal(spikes[:, t], x)
-
-
-def test_lif_layer_with_the_reset_gradient_stopped_is_the_slayer_gradient():
-    """Stopping the reset's gradient is what SLAYER's backward pass does: without recurrence the layer's
-    gradient equals ``spiking.lif(..., backward="slayer")``."""
-    layer = _layer(alpha=0.9, threshold=0.8, detach_reset=True)
-    with torch.no_grad():
-        layer.w_rec.zero_()
-    gen = torch.Generator().manual_seed(6)
-    z = (torch.rand(3, 40, 6, generator=gen) < 0.4).to(F64)
-    weights = torch.randn(3, 40, 5, generator=gen, dtype=F64)
-    (got,) = torch.autograd.grad((layer(z) * weights).sum(), layer.w_in)
-    w_in = layer.w_in.detach().clone().requires_grad_()
-    reference = lif(z @ w_in + layer.bias.detach(), alpha=0.9, threshold=0.8, surrogate=SG, backward="slayer")
-    (want,) = torch.autograd.grad((reference * weights).sum(), w_in)
-    assert reference.sum() > 0
-    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_alif_forward_by_hand():
