@@ -6,5 +6,6 @@ from .binary import BinaryRNN
 from .lif import LIFNetwork
 from .lstm import LSTM
 from .rate import VanillaRNN
+from .wcrnn import WCRNN
 
-__all__ = ["LSTM", "BinaryRNN", "EnsembleModule", "LIFNetwork", "System", "VanillaRNN"]
+__all__ = ["LSTM", "BinaryRNN", "EnsembleModule", "LIFNetwork", "System", "VanillaRNN", "WCRNN"]

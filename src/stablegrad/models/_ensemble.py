@@ -64,11 +64,14 @@ class EnsembleModule(nn.Module):
             )
 
     def _mapped(self, fn):
-        """A copy of this module whose every parameter ``p`` is replaced by ``fn(p)``."""
+        """A copy of this module whose every parameter and buffer ``p`` (all carry the ensemble dimension)
+        is replaced by ``fn(p)``."""
         copied = copy.deepcopy(self)
         for module in copied.modules():
             for name, param in list(module.named_parameters(recurse=False)):
                 setattr(module, name, nn.Parameter(fn(param.detach()).clone()))
+            for name, buffer in list(module.named_buffers(recurse=False)):
+                setattr(module, name, fn(buffer).clone())
         return copied
 
 

@@ -22,13 +22,13 @@ files), so pixels lie in ``[0, 1]`` with white exactly 1.
 import functools
 import gzip
 import math
-import pickle
 from importlib import metadata
 
 import numpy as np
 import torch
 
 from .._validation import check_positive_ints
+from ._pickle import load_arrays
 
 __all__ = ["MNIST_SPLITS", "load_mnist", "pixel_permutation", "sequential", "spike_latency", "spike_times"]
 
@@ -58,32 +58,11 @@ def _mnist_path():
     return path
 
 
-try:  # numpy >= 2
-    from numpy._core.multiarray import _reconstruct
-except ImportError:  # pragma: no cover - numpy 1.x
-    from numpy.core.multiarray import _reconstruct
-
-
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickles numpy arrays and nothing else (the file was written by Python 2, hence latin1)."""
-
-    _allowed = {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    }
-
-    def find_class(self, module, name):
-        if (module, name) not in self._allowed:
-            raise pickle.UnpicklingError(f"load_mnist: unexpected object {module}.{name} in {_FILE}")
-        return self._allowed[(module, name)]
-
-
 @functools.lru_cache(maxsize=1)
 def _mnist_arrays() -> dict:
     """Split -> (pixel bytes uint8 (n, 784), labels int64 (n,)), read once per process."""
     with gzip.open(_mnist_path(), "rb") as f:
-        splits = _ArraysOnly(f, encoding="latin1").load()
+        splits = load_arrays(f, owner="load_mnist", encoding="latin1")
     out = {}
     for name, (images, labels) in zip(("train", "valid", "test"), splits):
         scaled = images.astype(np.float32) * 256
