@@ -7,6 +7,7 @@ busy. A failing cell does not stop the others; the grid raises at the end, namin
 configuration.
 """
 import concurrent.futures as futures
+import inspect
 import multiprocessing
 from typing import Callable, Sequence
 
@@ -15,7 +16,14 @@ from tqdm.auto import tqdm
 
 from .store import cached
 
-__all__ = ["run_grid"]
+__all__ = ["run_grid", "with_defaults"]
+
+
+def with_defaults(function: Callable, config: dict) -> dict:
+    """``config`` completed with every default of ``function``'s keyword arguments: a cache key that changes
+    when a default changes, so an old result is never returned for a new configuration."""
+    defaults = {k: p.default for k, p in inspect.signature(function).parameters.items() if p.default is not p.empty}
+    return {**defaults, **config}
 
 
 def _cell(name: str, function: Callable, config: dict):

@@ -11,7 +11,6 @@ the authors' code wraps the optimiser in SWA without ever swapping the averaged 
 numbers were obtained without it.
 """
 import functools
-import inspect
 import math
 import time
 from typing import Callable, Optional
@@ -363,15 +362,15 @@ def grid(configs: list, *, seed: int = 0, scale: str = "book", root: Optional[st
     Each cell's cache key holds every argument of :func:`run`, defaults and the data sizes included (so
     changing a default or :data:`SIZES` never returns an old result), and, for SHD, whether the real files or
     the stand-in were read (so adding the real data later recomputes)."""
-    from ..sweeps import run_grid
+    from ..sweeps import run_grid, with_defaults
     from ..tasks.neuromorphic import available
 
     _check_scale("grid", scale)
-    defaults = {k: p.default for k, p in inspect.signature(run).parameters.items() if p.default is not p.empty}
     shd = "real" if all(available("shd", split, root=root) for split in ("train", "test")) else "stand-in"
     full = []
     for c in reseeded(configs, seed):
-        cell = {**defaults, "scale": scale, "root": None if root is None else str(root), "device": device, **c}
+        cell = with_defaults(run, {"scale": scale, "root": None if root is None else str(root), "device": device,
+                                   **c})
         cell["sizes"] = {**SIZES[scale][cell["task"]], **(c.get("sizes") or {})}
         if cell["task"] == "shd":
             cell["data"] = shd
