@@ -105,3 +105,11 @@ def test_grid_keys_hold_defaults_and_sizes(monkeypatch):
     (cell,) = seen
     assert cell["lr"] == fm.LR and cell["gamma"] == 0.01 and cell["kind"] == "linear"
     assert cell["sizes"] == fm.SIZES["smoke"] and cell["data"] == "stand-in" and cell["root"] == "/nonexistent"
+
+
+def test_instability_is_the_largest_setback_below_the_best_so_far():
+    assert fm.instability(_result([[10, 10], [60, 20], [40, 30], [70, 40]], "accuracy")).tolist() == [20, 0]
+    assert fm.instability(_result([[50], [math.nan], [60]], "accuracy")).tolist() == [50]
+    rms = fm.instability(_result([[1.0, 1.0], [0.01, 0.5], [0.1, 0.4], [math.nan, 0.3]], "rms"))
+    assert rms[0] == math.inf and rms[1] == 0
+    assert fm.instability(_result([[1.0], [0.01], [0.1]], "rms")).tolist() == pytest.approx([1.0])

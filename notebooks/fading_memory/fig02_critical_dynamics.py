@@ -68,15 +68,15 @@ for r, run, check in zip(R_VALUES, runs, checks):
     axes[1].axhline(math.log(r), color=COLOURS[r], ls=":", lw=1)
     magnitudes = check["hessian"].abs().numpy()
     ranks = np.arange(1, magnitudes.shape[1] + 1)
-    axes[2].loglog(ranks, magnitudes.T, color=COLOURS[r], lw=0.8, alpha=0.8)
+    axes[2].semilogy(ranks, magnitudes.T, color=COLOURS[r], lw=0.8, alpha=0.8)
     axes[3].semilogy(np.arange(1, len(check["grad_norms"]) + 1), check["grad_norms"].numpy(), color=COLOURS[r],
                      lw=0.8)
-axes[0].set(xlabel="training iteration", ylabel="test accuracy (%)", title="A: sMNIST (mean, min–max)")
+axes[0].set(xlabel="training iteration", ylabel="test accuracy (%)", title="sMNIST (mean, min–max)")
 axes[0].legend(fontsize=7)
-axes[1].set(xlabel="time step t", ylabel="running exponent estimate", title="B: variational term, one digit",
+axes[1].set(xlabel="time step t", ylabel="running exponent estimate", title="variational term, one digit",
             ylim=(-0.07, 0.03))
-axes[2].set(xlabel="rank", ylabel="|eigenvalue| of the loss Hessian", title="C: Hessian before training")
-axes[3].set(xlabel="time step t", ylabel=r"$\|\partial L/\partial x_t\|_\infty$", title="D: gradient norms")
+axes[2].set(xlabel="rank", ylabel="|eigenvalue| of the loss Hessian", title="Hessian before training")
+axes[3].set(xlabel="time step t", ylabel=r"$\|\partial L/\partial x_t\|_\infty$", title="gradient norms before training")
 for ax, letter in zip(axes, "ABCD"):
     plotting.panel_label(ax, letter)
 plt.show()

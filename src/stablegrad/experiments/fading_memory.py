@@ -29,10 +29,11 @@ from ..models.wcrnn import WCRNN
 from ..tangent import hessian_eigenvalues, lyapunov_spectrum, state_gradient_norms
 from ..training import clip_per_member
 
-__all__ = ["ADD_TASKS", "DELTA_R", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "LR", "LSTM_UNITS", "MINIMAL_PERFORMANCE",
-           "FIG06_PHI", "FIG06_R", "PHI_C", "PHI_GRID", "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS", "TASKS",
-           "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs", "table_configs", "diagnose", "diagnostics", "grid", "iterations_to", "load_task",
-           "network", "power_spectrum", "run", "summary", "train"]
+__all__ = ["ADD_TASKS", "DELTA_R", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "FIG06_PHI", "FIG06_R", "LR",
+           "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID", "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS",
+           "TASKS", "diagnose", "diagnostics", "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs",
+           "grid", "instability", "iterations_to", "load_task", "network", "power_spectrum", "run", "summary",
+           "table_configs", "train"]
 
 #: Units of the LSTM baseline: about 10k parameters on MNIST, as the paper's (Table 2).
 LSTM_UNITS = 47
@@ -300,6 +301,17 @@ def summary(result: dict) -> dict:
     return {"best": torch.where(best.isfinite(), best, torch.nan), "iterations": iterations_to(result)}
 
 
+def instability(result: dict) -> torch.Tensor:
+    """Per member, the largest setback of the test score below its best so far: accuracy points lost, or for
+    RMS the decades ``log10(score / best so far)`` gained; a diverged evaluation (NaN) counts as a total
+    setback (100 points, or ``inf``). Zero for a run that only ever improved."""
+    scores = result["score"]
+    if result["metric"] == "accuracy":
+        filled = scores.nan_to_num(nan=0.0)
+        return (filled.cummax(0).values - filled).max(0).values
+    filled = scores.nan_to_num(nan=math.inf).log10()
+    return (filled - (-(-filled).cummax(0).values)).max(0).values.nan_to_num(nan=math.inf, posinf=math.inf)
+
 def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, str] = 0.01, kind: str = "linear",
              trained: bool = False, exponents: int = 20, seed: int = 0, scale: str = "book",
              sizes: Optional[dict] = None, root: Optional[str] = None, device: str = "cpu") -> dict:
@@ -370,7 +382,7 @@ ADD_TASKS = {"smoke": ("add100",), "book": ("add100", "add200"), "paper": ("add1
 #: sMNIST's characteristic frequency: one period per image row of 28 pixels (rad/step).
 PHI_C = 2 * math.pi / 28
 #: Fig 4's rotation angles per scale (the characteristic frequency and its first harmonic always included).
-PHI_GRID = {"smoke": (PHI_C,), "book": (0.1, 0.16, PHI_C, 0.3, 0.37, 2 * PHI_C, 0.6),
+PHI_GRID = {"smoke": (0.1, PHI_C), "book": (0.1, 0.16, PHI_C, 0.3, 0.37, 2 * PHI_C, 0.6),
             "paper": tuple(sorted({round(0.05 * k, 2) for k in range(1, 21)} | {PHI_C, 2 * PHI_C, 3 * PHI_C}))}
 #: Fig 4 trains for 50 epochs, a quarter of Fig 3's 200; at ``book`` scale as long as Fig 3 (already short).
 FIG04_EPOCHS_SCALE = {"smoke": 1.0, "book": 1.0, "paper": 0.25}
