@@ -419,9 +419,10 @@ FIG06_PHI = {"smoke": (PHI_C,), "book": (0.1, PHI_C, 0.37), "paper": PHI_GRID["p
 def fig06_configs(scale: str) -> list:
     """Fig 6: types A and B with ``r I`` residuals and with homogeneous rotations, on sMNIST."""
     _check_scale("fig06_configs", scale)
-    return [dict(task="smnist", kind=k, residual=res) for k in ("A", "B")
-            for res in [{"kind": "identity", "r": r} for r in FIG06_R[scale]]
-            + [{"kind": "rotation", "phi": phi} for phi in FIG06_PHI[scale]]]
+    rotations = [dict(residual={"kind": "rotation", "phi": phi}, epochs_scale=FIG04_EPOCHS_SCALE[scale])
+                 for phi in FIG06_PHI[scale]]  # trained as long as Fig 4's linear networks
+    return [dict(task="smnist", kind=k, **spec) for k in ("A", "B")
+            for spec in [dict(residual={"kind": "identity", "r": r}) for r in FIG06_R[scale]] + rotations]
 
 
 #: Tables 1-2: the networks compared (WCRNN_best is the informed heterogeneous WCRNN) and the tasks per scale.
