@@ -183,7 +183,8 @@ def test_hessian_eigenvalues_equal_the_dense_hessian():
     x, y = torch.randn(3, 5, 1, dtype=D), torch.randn(3, 1, dtype=D)
     params = [p for p in net.parameters()]
     P = sum(p[0].numel() for p in params)
-    values = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P, generator=torch.Generator().manual_seed(1))
+    values = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P,
+                                 generator=torch.Generator().manual_seed(1))
     for i in range(2):
         alone = net.member(i)
         flat = torch.cat([p.detach().flatten() for p in alone.parameters()])

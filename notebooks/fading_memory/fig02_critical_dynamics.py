@@ -76,7 +76,8 @@ axes[0].legend(fontsize=7)
 axes[1].set(xlabel="time step t", ylabel="running exponent estimate", title="variational term, one digit",
             ylim=(-0.07, 0.03))
 axes[2].set(xlabel="rank", ylabel="|eigenvalue| of the loss Hessian", title="Hessian before training")
-axes[3].set(xlabel="time step t", ylabel=r"$\|\partial L/\partial x_t\|_\infty$", title="gradient norms before training")
+axes[3].set(xlabel="time step t", ylabel=r"$\|\partial L/\partial x_t\|_\infty$",
+            title="gradient norms before training")
 for ax, letter in zip(axes, "ABCD"):
     plotting.panel_label(ax, letter)
 plt.show()

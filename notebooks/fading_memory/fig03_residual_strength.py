@@ -79,7 +79,8 @@ for task in TASKS:
     print(f"{task} (budget {budget[task]} iterations)")
     print("     r    best     iters to MP   setback")
     for i, r in enumerate(R):
-        print(f"  {r:6}  {np.nanmean(best[task][i]):8.4g}  {to_mp[task][i].mean():8.0f}     {setback[task][i].mean():6.3g}")
+        print(f"  {r:6}  {np.nanmean(best[task][i]):8.4g}  {to_mp[task][i].mean():8.0f}     "
+              f"{setback[task][i].mean():6.3g}")
 
 # %% [markdown]
 # ## Verdicts

@@ -32,7 +32,6 @@ device = "cpu"
 workers = 2  # processes running cells side by side (one core each)
 
 # %%
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -75,7 +75,8 @@ for dr, run, check in zip(DR, runs, checks):
     hessian = check["hessian"].abs()
     rows.append(dict(dr=dr, best=fm.summary(run)["best"].mean().item(), setback=fm.instability(run).mean().item(),
                      top_exponent=final.max().item(), spread=final.std().item(),
-                     reach=(norms[0] / norms[-1]).mean().item(), tail=(hessian[:, k - 1] / hessian[:, 0]).mean().item()))
+                     reach=(norms[0] / norms[-1]).mean().item(),
+                     tail=(hessian[:, k - 1] / hessian[:, 0]).mean().item()))
 print(f"  δr    best acc.  setback   largest exp.  exp. spread   |dL/dx_1|/|dL/dx_T|   |λ_{k}|/|λ_1|")
 for row in rows:
     print(f"  {row['dr']:<5} {row['best']:8.1f}  {row['setback']:7.1f}    {row['top_exponent']:+.4f}      "

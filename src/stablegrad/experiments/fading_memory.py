@@ -24,16 +24,17 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .._validation import check_positive_ints
-from ..models.residuals import INFORMED, residual as make_residual
+from ..models.residuals import INFORMED
+from ..models.residuals import residual as make_residual
 from ..models.wcrnn import WCRNN
 from ..tangent import hessian_eigenvalues, lyapunov_spectrum, state_gradient_norms
 from ..training import clip_per_member
 
-__all__ = ["ADD_TASKS", "DELTA_R", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "FIG06_PHI", "FIG06_R", "LR",
-           "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID", "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS",
-           "TASKS", "diagnose", "diagnostics", "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs",
-           "grid", "instability", "iterations_to", "load_task", "network", "power_spectrum", "run", "summary",
-           "table_configs", "train"]
+__all__ = ["ADD_TASKS", "DELTA_R", "DIAGNOSTICS", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "FIG06_PHI",
+           "FIG06_R", "LR", "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID", "R_GRID", "SIZES",
+           "TABLE_MODELS", "TABLE_TASKS", "TASKS", "diagnose", "diagnostics", "fig03_configs", "fig04_configs",
+           "fig05_configs", "fig06_configs", "grid", "instability", "iterations_to", "load_task", "network",
+           "power_spectrum", "run", "summary", "supplementary_configs", "table_configs", "train"]
 
 #: Units of the LSTM baseline: about 10k parameters on MNIST, as the paper's (Table 2).
 LSTM_UNITS = 47
@@ -312,8 +313,12 @@ def instability(result: dict) -> torch.Tensor:
     filled = scores.nan_to_num(nan=math.inf).log10()
     return (filled - (-(-filled).cummax(0).values)).max(0).values.nan_to_num(nan=math.inf, posinf=math.inf)
 
+#: What :func:`diagnose` can compute.
+DIAGNOSTICS = ("running", "hessian", "grad_norms")
+
+
 def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, str] = 0.01, kind: str = "linear",
-             trained: bool = False, exponents: int = 20, seed: int = 0, scale: str = "book",
+             trained: bool = False, parts: tuple = DIAGNOSTICS, exponents: int = 20, seed: int = 0, scale: str = "book",
              sizes: Optional[dict] = None, root: Optional[str] = None, device: str = "cpu") -> dict:
     """The paper's diagnostics of the networks of one :func:`run` on test data of ``task``, before training or,
     with ``trained``, after it (the run is computed or read from the cache of :func:`grid`):
@@ -323,8 +328,12 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
     - ``hessian``: ``(E, m)`` Lanczos Ritz values of the loss Hessian on a test batch, by magnitude (Figs 2C, 5C);
     - ``grad_norms``: ``(T, E)`` batch mean of ``||dL/dx_t||_inf`` over the sequence (Figs 2D, 5D);
     - ``log_residual``: ``(E, N)`` sorted ``log |eig R|``, the exponents eq. 13 predicts.
+
+    ``parts`` selects which of the first three to compute (a subset of :data:`DIAGNOSTICS`).
     """
     _check_scale("diagnose", scale)
+    if not parts or set(parts) - set(DIAGNOSTICS):
+        raise ValueError(f"diagnose: parts must be a non-empty subset of {DIAGNOSTICS}, got {parts!r}")
     size = {**SIZES[scale], **(sizes or {})}
     data = load_task(task, test=max(size["diagnostic_batch"], 1), root=root)
     net = network(data.n_in, data.n_out, residual=residual, gamma=gamma, kind=kind, n_hidden=size["n_hidden"],
@@ -334,22 +343,29 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
         net.load_state_dict(grid([config], scale=scale, root=root, device=device, progress=False)[0]["state"])
     net = net.to(device)
     x, y = (t.to(device) for t in data.test)
-    N, E = size["n_hidden"], size["instances"]
+    N = size["n_hidden"]
     pick = torch.randperm(N, generator=torch.Generator().manual_seed(seed))[:exponents].sort().values
+    out = {"picked": pick}
     with torch.no_grad():
-        spectrum = lyapunov_spectrum(net, net.initial_state(1), x[:1].movedim(1, 0).unsqueeze(1),
-                                     generator=torch.Generator().manual_seed(seed))
-    params = [p for p in net.parameters()]
-    hessian = hessian_eigenvalues(lambda: data.loss(net(x), y).sum(), params, iterations=size["lanczos"],
-                                  generator=torch.Generator().manual_seed(seed))
-    states = net.states(x).detach()
-    last = states[-1].requires_grad_(True)
-    grad_last = torch.autograd.grad(data.loss(net.readout(last), y).sum(), last)[0]
-    with torch.no_grad():
-        norms = state_gradient_norms(net, states, x.movedim(1, 0).unsqueeze(1), grad_last)
-        log_residual = torch.linalg.eigvals(net.R.detach().double()).abs().log().sort(dim=-1, descending=True).values
-    return {"running": spectrum.running[:, :, 0, pick].cpu(), "hessian": hessian.cpu(),
-            "grad_norms": norms.mean(-1).cpu(), "log_residual": log_residual.cpu(), "picked": pick}
+        out["log_residual"] = torch.linalg.eigvals(net.R.detach().double()).abs().log().sort(dim=-1,
+                                                                                          descending=True).values.cpu()
+    if "running" in parts:
+        with torch.no_grad():
+            spectrum = lyapunov_spectrum(net, net.initial_state(1), x[:1].movedim(1, 0).unsqueeze(1),
+                                         generator=torch.Generator().manual_seed(seed))
+        out["running"] = spectrum.running[:, :, 0, pick].cpu()
+    if "hessian" in parts:
+        out["hessian"] = hessian_eigenvalues(lambda: data.loss(net(x), y).sum(), list(net.parameters()),
+                                             iterations=size["lanczos"],
+                                             generator=torch.Generator().manual_seed(seed)).cpu()
+    if "grad_norms" in parts:
+        states = net.states(x).detach()
+        last = states[-1].requires_grad_(True)
+        grad_last = torch.autograd.grad(data.loss(net.readout(last), y).sum(), last)[0]
+        with torch.no_grad():
+            norms = state_gradient_norms(net, states, x.movedim(1, 0).unsqueeze(1), grad_last)
+        out["grad_norms"] = norms.mean(-1).cpu()
+    return out
 
 
 def diagnostics(configs: list, *, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
@@ -441,3 +457,25 @@ def table_configs(scale: str) -> dict:
     """Tables 1-2: ``{(model name, task): configuration}`` for every network of :data:`TABLE_MODELS`."""
     _check_scale("table_configs", scale)
     return {(name, t): dict(task=t, **spec) for name, spec in TABLE_MODELS.items() for t in TABLE_TASKS[scale]}
+
+
+def supplementary_configs(scale: str) -> dict:
+    """Figs B.1-B.4: ``"B1"`` exponent diagnostics (before and after training) of Fig 2's strengths on the
+    adding problems and psMNIST; ``"B2"`` learning rate x coupling on ADD100 (r = 0.995, this book's choice:
+    the paper does not give r); ``"B3"`` the Hessian after training for a strongly subcritical and a critical
+    network; ``"B4_norms"`` gradient norms for several rotation angles; ``"B4_orthogonal"`` random orthogonal
+    against heterogeneous rotational residuals (phi_i ~ U[0, 2 pi]) on sMNIST."""
+    _check_scale("supplementary_configs", scale)
+    strengths = [{"kind": "identity", "r": r} for r in FIG02_R]
+    return {
+        "B1": [dict(task=t, residual=res, trained=trained, parts=["running"])
+               for t in ADD_TASKS[scale] + ("psmnist",) for res in strengths for trained in (False, True)],
+        "B2": [dict(task="add100", residual={"kind": "identity", "r": 0.995}, lr=lr, gamma=gamma)
+               for lr in (0.1, 0.01) for gamma in (0.01, 0.001)],
+        "B3": [dict(task="smnist", residual={"kind": "identity", "r": r}, trained=True, parts=["hessian"])
+               for r in (FIG02_R[0], FIG02_R[2])],
+        "B4_norms": [dict(task="smnist", residual={"kind": "rotation", "phi": phi}, parts=["grad_norms"])
+                     for phi in FIG06_PHI[scale]],
+        "B4_orthogonal": [dict(task="smnist", residual={"kind": kind}) for kind in ("orthogonal",
+                                                                                    "heterogeneous_rotation")],
+    }

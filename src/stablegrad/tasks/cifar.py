@@ -43,9 +43,10 @@ def _write_standin(folder: Path, seed: int = 0) -> None:
     for split, files in FILES.items():
         per_class = STANDIN_PER_CLASS[split] // len(files) or 1
         for name in files:
-            labels = np.repeat(np.arange(10), per_class)
+            labels = rng.permutation(np.repeat(np.arange(10), per_class))  # shuffled, as the real batches
             angle, freq = labels[:, None, None] * np.pi / 10, 0.2 + 0.05 * labels[:, None, None]
-            grating = np.sin(freq * (xx * np.cos(angle) + yy * np.sin(angle)) + rng.uniform(0, 6.3, (len(labels), 1, 1)))
+            phase = rng.uniform(0, 6.3, (len(labels), 1, 1))
+            grating = np.sin(freq * (xx * np.cos(angle) + yy * np.sin(angle)) + phase)
             gray = np.clip(127.5 + 80 * grating + rng.normal(0, 30, grating.shape), 0, 255)
             data = np.repeat(gray.reshape(len(labels), 1, 1024), 3, axis=1).reshape(len(labels), 3072)
             batch = {b"data": data.astype(np.uint8), b"labels": labels.tolist()}
@@ -68,7 +69,7 @@ def load_cifar10_gray(split: str = "train", *, root=None, limit: Optional[int] =
                    f"from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it in {root}, or set "
                    "STABLEGRAD_DATA. Using a synthetic STAND-IN (class-dependent gratings): results on it test "
                    "the code, not the paper's accuracy.")
-        folder = root / "standin" / "cifar10-v1"
+        folder = root / "standin" / "cifar10-v2"
         if not all((folder / name).is_file() for name in FILES[split]):
             _write_standin(folder)
     data, labels = [], []
