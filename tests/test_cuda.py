@@ -54,3 +54,24 @@ def test_lstm_spectrum_on_cuda_equals_cpu():
     cpu = lyapunov_spectrum(model, h0, x, k=6, Q0=Q0)
     gpu = lyapunov_spectrum(model.to("cuda"), h0.cuda(), x.cuda(), k=6, Q0=Q0.cuda())
     assert torch.allclose(cpu.exponents, gpu.exponents.cpu(), atol=1e-10)
+
+
+def test_wcrnn_diagnostics_on_cuda_equal_cpu():
+    from stablegrad.models import WCRNN
+    from stablegrad.models.residuals import informed
+    from stablegrad.tangent import hessian_eigenvalues, state_gradient_norms
+
+    R, gamma = informed(8, generator=torch.Generator().manual_seed(0))
+    x, y = torch.rand(5, 30, 1, dtype=F64), torch.randn(5, 2, dtype=F64)
+    out = []
+    for device in ("cpu", "cuda"):
+        net = WCRNN(8, 1, 2, residual=R.double(), gamma=gamma.double(), kind="B", ensemble=2,
+                    generator=torch.Generator().manual_seed(1), dtype=F64).to(device)
+        xs, ys = x.to(device), y.to(device)
+        values = hessian_eigenvalues(lambda: ((net(xs) - ys) ** 2).sum(), list(net.parameters()), iterations=6,
+                                     generator=torch.Generator().manual_seed(2))
+        states = net.states(xs).detach()
+        norms = state_gradient_norms(net, states, xs.movedim(1, 0).unsqueeze(1), torch.ones_like(states[-1]))
+        out.append((values.cpu(), norms.cpu()))
+    assert torch.allclose(out[0][0], out[1][0], rtol=1e-8)
+    assert torch.allclose(out[0][1], out[1][1], rtol=1e-10)

@@ -39,6 +39,9 @@ def test_task_losses_per_member():
     assert mnist.loss(logits, labels).tolist() == pytest.approx(expected, rel=1e-6)
     assert mnist.score(logits, labels).tolist() == pytest.approx(
         [100 * (logits[i].argmax(-1) == labels).float().mean().item() for i in range(3)])
+    logits[1, 2, 4] = math.nan  # one diverged member has no accuracy
+    scores = mnist.score(logits, labels)
+    assert math.isnan(scores[1]) and not scores[[0, 2]].isnan().any()
 
 
 def test_psmnist_is_a_fixed_permutation_of_smnist():
@@ -104,7 +107,7 @@ def test_grid_keys_hold_defaults_and_sizes(monkeypatch):
     fm.grid([dict(task="scifar", residual={"kind": "identity", "r": 0.99})], scale="smoke", root="/nonexistent")
     (cell,) = seen
     assert cell["lr"] == fm.LR and cell["gamma"] == 0.01 and cell["kind"] == "linear"
-    assert cell["sizes"] == fm.SIZES["smoke"] and cell["data"] == "stand-in" and cell["root"] == "/nonexistent"
+    assert cell["sizes"] == fm.SIZES["smoke"] and cell["data"] == "stand-in-v2" and cell["root"] == "/nonexistent"
 
 
 def test_instability_is_the_largest_setback_below_the_best_so_far():
@@ -113,3 +116,33 @@ def test_instability_is_the_largest_setback_below_the_best_so_far():
     rms = fm.instability(_result([[1.0, 1.0], [0.01, 0.5], [0.1, 0.4], [math.nan, 0.3]], "rms"))
     assert rms[0] == math.inf and rms[1] == 0
     assert fm.instability(_result([[1.0], [0.01], [0.1]], "rms")).tolist() == pytest.approx([1.0])
+
+
+def test_diagnostics_of_a_diverged_member_are_nan_and_leave_the_others_intact(monkeypatch):
+    config = dict(task="add100", residual={"kind": "identity", "r": 0.9}, gamma=0.01, scale="smoke", sizes=TINY)
+    healthy = fm.diagnose(**config, exponents=3)
+    original = fm.network
+
+    def with_a_diverged_member(*args, **kwargs):
+        net = original(*args, **kwargs)
+        with torch.no_grad():
+            net.W[1, 0, 0] = math.nan
+        return net
+
+    monkeypatch.setattr(fm, "network", with_a_diverged_member)
+    broken = fm.diagnose(**config, exponents=3)
+    assert broken["hessian"][1].isnan().all() and broken["grad_norms"][:, 1].isnan().all()
+    assert broken["running"][:, 1].isnan().all()
+    assert torch.allclose(broken["grad_norms"][:, 0], healthy["grad_norms"][:, 0])
+    assert broken["hessian"][0].isfinite().all()  # (a 4-step Lanczos from another start: not comparable)
+
+
+def test_hessian_eigenvalues_of_a_non_finite_member_are_nan():
+    from stablegrad.tangent import hessian_eigenvalues
+
+    net = fm.network(2, 1, residual={"kind": "identity", "r": 0.9}, n_hidden=3, instances=2, seed=0)
+    with torch.no_grad():
+        net.V[0] = math.nan
+    x, y = torch.rand(4, 6, 2), torch.rand(4, 1)
+    values = hessian_eigenvalues(lambda: ((net(x) - y) ** 2).sum(), list(net.parameters()), iterations=5)
+    assert values[0].isnan().all() and values[1].isfinite().all()

@@ -20,7 +20,7 @@
 # pixels per row, so its power spectrum peaks at $\varphi_c = 2\pi/28 \approx 0.22$ rad per step — the
 # *characteristic frequency*. The paper finds that on sMNIST the networks learn fastest and best when
 # $\varphi_0$ is near $\varphi_c$ or its harmonics, and that on psMNIST, whose permutation destroys that
-# structure, $\varphi_0$ hardly matters. The issue also asks us to measure the spectrum that motivates it.
+# structure, $\varphi_0$ hardly matters. Panel C measures the spectrum behind the argument.
 #
 # **Scale.** `book`: 7 angles, 2 instances each, 600 iterations (the paper: 50 epochs, about 23 000 iterations,
 # 5 instances). Angles include $\varphi_c$ and $2\varphi_c$. Test accuracy is scored on 1000 digits every 50
@@ -32,12 +32,17 @@ device = "cpu"
 workers = 2  # processes running cells side by side (one core each)
 
 # %%
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from stablegrad import claims, plotting
 from stablegrad.experiments import fading_memory as fm
+
+# A network that diverged scores NaN; means over instances leave it out, and a setting whose every instance
+# diverged has no mean (NaN, shown as a gap or "fail"), which numpy would otherwise warn about.
+warnings.filterwarnings("ignore", "(Mean of empty slice|All-NaN slice encountered)", RuntimeWarning)
 
 plotting.use_style()
 configs = fm.fig04_configs(scale)
@@ -93,11 +98,13 @@ for task in TASKS:
 #
 # Criteria, fixed before the runs: **spectrum** — sMNIST's largest non-zero-frequency peak lies within one
 # frequency bin of $2\pi/28$, and psMNIST's highest peak-to-median ratio is under a tenth of sMNIST's;
-# **sMNIST prefers $\varphi_c$** — the angle with the best mean accuracy lies within 0.05 rad of $\varphi_c$ or
-# $2\varphi_c$ (partly: the accuracy at $\varphi_c$ beats the mean over the angles away from both);
+# **sMNIST prefers $\varphi_c$** — every angle sharing the best mean accuracy lies within 0.05 rad of $\varphi_c$
+# or $2\varphi_c$ (partly: the accuracy at $\varphi_c$ beats the mean over the angles away from both);
 # **psMNIST does not care** — the spread (max − min) of mean best accuracy over the angles is smaller on psMNIST
-# than on sMNIST; **fastest near $\varphi_c$** — on sMNIST the fewest iterations to MP are reached within 0.05
-# rad of $\varphi_c$ or $2\varphi_c$ (not testable if no network reached MP).
+# than on sMNIST, judged only where psMNIST learned (a best mean accuracy above 20 %, twice chance);
+# **fastest near $\varphi_c$** — every angle sharing the fewest iterations to MP on sMNIST lies within 0.05 rad of
+# $\varphi_c$ or $2\varphi_c$ (partly: one of them does; not testable if no network reached MP). The angle claims
+# need at least three angles.
 
 # %%
 card = claims.Scorecard("fading_memory/fig04_rotation", scale)
@@ -107,22 +114,30 @@ card.record("4 (data)", "sMNIST's average power spectrum peaks at the characteri
             ours=f"sMNIST peak at {s_peak[0]:.4f} ({s_peak[1]:.0f}× median); psMNIST highest {p_peak[1]:.1f}× median",
             verdict=claims.verdict(abs(s_peak[0] - fm.PHI_C) <= s_peak[2] and p_peak[1] < s_peak[1] / 10))
 near = np.array([min(abs(p - fm.PHI_C), abs(p - 2 * fm.PHI_C)) <= 0.05 for p in PHI])
-mean_s = best["smnist"].mean(1)
+enough = len(PHI) >= 3
+mean_s = np.nanmean(best["smnist"], 1)  # a diverged instance (NaN) is left out of the mean
+top = mean_s == np.nanmax(mean_s)  # every angle sharing the best
 at_c = mean_s[np.argmin(abs(PHI - fm.PHI_C))]
+away = mean_s[~near].mean() if (~near).any() else np.nan
 card.record("4A", "on sMNIST the best accuracy is reached near φc (or a harmonic)",
             paper="peak performance for φ0 close to 2π/28 and its harmonics",
-            ours=f"best at φ0 = {PHI[mean_s.argmax()]:.3f}; {at_c:.1f} % at φc vs {mean_s[~near].mean():.1f} % away",
-            verdict=claims.verdict(bool(near[mean_s.argmax()]), partly=bool(at_c > mean_s[~near].mean())))
-spread = {t: float(np.ptp(best[t].mean(1))) for t in TASKS}
+            ours=f"best at φ0 = {', '.join(f'{p:.3f}' for p in PHI[top])}; {at_c:.1f} % at φc vs {away:.1f} % away",
+            verdict=claims.verdict(bool(near[top].all()), partly=bool(at_c > away)) if enough else "not testable")
+spread = {t: float(np.nanmax(np.nanmean(best[t], 1)) - np.nanmin(np.nanmean(best[t], 1))) for t in TASKS}
+ps_learned = float(np.nanmax(np.nanmean(best["psmnist"], 1))) > 20
 card.record("4A", "on psMNIST the rotation angle matters little",
             paper="no strong effect of φ0 on psMNIST",
             ours=f"spread of mean best accuracy over φ0: {spread['psmnist']:.1f} (psMNIST) vs {spread['smnist']:.1f} "
                  "points (sMNIST)",
-            verdict=claims.verdict(spread["psmnist"] < spread["smnist"]))
+            verdict=claims.verdict(spread["psmnist"] < spread["smnist"]) if enough and ps_learned else "not testable",
+            note="" if ps_learned else "psMNIST did not rise above 20 % within the budget")
 reached = bool((to_mp["smnist"] < budget).any())
-fastest = PHI[to_mp["smnist"].mean(1).argmin()]
+steps = to_mp["smnist"].mean(1)
+fastest = steps == steps.min()
 card.record("4B", "on sMNIST learning is fastest near φc",
             paper="fewest iterations to 50 % near φc",
-            ours=f"fewest at φ0 = {fastest:.3f}" if reached else "no network reached 50 % within the budget",
-            verdict=claims.verdict(bool(near[to_mp["smnist"].mean(1).argmin()])) if reached else "not testable")
+            ours=(f"fewest at φ0 = {', '.join(f'{p:.3f}' for p in PHI[fastest])}" if reached
+                  else "no network reached 50 % within the budget"),
+            verdict=(claims.verdict(bool(near[fastest].all()), partly=bool(near[fastest].any()))
+                     if reached and enough else "not testable"))
 card

@@ -32,11 +32,17 @@ device = "cpu"
 workers = 2  # processes running cells side by side (one core each)
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from stablegrad import claims, plotting
 from stablegrad.experiments import fading_memory as fm
+
+# A network that diverged scores NaN; means over instances leave it out, and a setting whose every instance
+# diverged has no mean (NaN, shown as a gap or "fail"), which numpy would otherwise warn about.
+warnings.filterwarnings("ignore", "(Mean of empty slice|All-NaN slice encountered)", RuntimeWarning)
 
 plotting.use_style()
 configs = fm.fig05_configs(scale)
@@ -73,7 +79,7 @@ for dr, run, check in zip(DR, runs, checks):
     final = check["running"][-1]
     norms = check["grad_norms"]
     hessian = check["hessian"].abs()
-    rows.append(dict(dr=dr, best=fm.summary(run)["best"].mean().item(), setback=fm.instability(run).mean().item(),
+    rows.append(dict(dr=dr, best=fm.summary(run)["best"].nanmean().item(), setback=fm.instability(run).mean().item(),
                      top_exponent=final.max().item(), spread=final.std().item(),
                      reach=(norms[0] / norms[-1]).mean().item(),
                      tail=(hessian[:, k - 1] / hessian[:, 0]).mean().item()))
@@ -87,34 +93,46 @@ for row in rows:
 #
 # Criteria, fixed before the runs: **moderate heterogeneity helps** — the mean best accuracy with each
 # $\delta r$ whose half lies below 0.04 beats the homogeneous network (partly: one of them does); **strong
-# heterogeneity is unstable** — the mean setback at the largest $\delta r$ exceeds the homogeneous one;
-# **exponents spread towards 0** — the largest estimated exponent rises with $\delta r$ (partly: only largest vs
-# none); **gradients reach further** — $\lVert\partial L/\partial x_1\rVert / \lVert\partial L/\partial x_T\rVert$ rises
+# heterogeneity is unstable** — the mean setback at every $\delta r$ whose half exceeds 0.04 exceeds the
+# homogeneous one; **exponents spread towards 0** — the spread (standard deviation) and the largest of the 20
+# traced exponents both rise with $\delta r$ (partly: both are larger at the largest $\delta r$ than at none);
+# **gradients reach further** — $\lVert\partial L/\partial x_1\rVert / \lVert\partial L/\partial x_T\rVert$ rises
 # with $\delta r$ (partly: largest vs none); **richer curvature** — the ratio of the $k$-th to the largest Hessian
 # eigenvalue magnitude rises with $\delta r$ (partly: largest vs none).
 
 # %%
 card = claims.Scorecard("fading_memory/fig05_heterogeneous", scale)
-base, moderate, strong = rows[0], [r for r in rows[1:] if r["dr"] / 2 < 0.04], rows[-1]
+edge = 1 - fm.FIG05_R0  # distance of r0 to the edge of chaos
+base = rows[0]
+moderate = [r for r in rows[1:] if r["dr"] / 2 < edge]
+strong = [r for r in rows[1:] if r["dr"] / 2 > edge]
 
 
-def rising(key):
+def rises(key):
     values = [r[key] for r in rows]
-    return claims.verdict(all(b > a for a, b in zip(values, values[1:])), partly=values[-1] > values[0])
+    return all(b > a for a, b in zip(values, values[1:])), values[-1] > values[0]
+
+
+def rising(*keys):
+    full, partly = zip(*(rises(k) for k in keys))
+    return claims.verdict(all(full), partly=all(partly))
 
 
 card.record("5A", "moderate heterogeneity improves accuracy",
             paper="δr/2 below the distance to the edge of chaos: better performance and efficiency",
             ours=", ".join(f"δr={r['dr']}: {r['best']:.1f} %" for r in rows),
             verdict=claims.verdict(all(r["best"] > base["best"] for r in moderate),
-                                   partly=any(r["best"] > base["best"] for r in moderate)))
+                                   partly=any(r["best"] > base["best"] for r in moderate))
+            if moderate else "not testable")
 card.record("5A", "strong heterogeneity makes learning unstable",
             paper="δr/2 beyond the distance to the edge of chaos: unstable learning",
-            ours=f"setback {strong['setback']:.1f} (δr={strong['dr']}) vs {base['setback']:.1f} points (δr=0)",
-            verdict=claims.verdict(strong["setback"] > base["setback"]))
+            ours=", ".join(f"setback {r['setback']:.1f} (δr={r['dr']})" for r in strong)
+                 + f" vs {base['setback']:.1f} points (δr=0)",
+            verdict=claims.verdict(all(r["setback"] > base["setback"] for r in strong)) if strong else "not testable")
 card.record("5B", "heterogeneity spreads the exponents and brings the largest closer to 0",
             paper="more diverse memory timescales, closer to the edge of chaos",
-            ours=", ".join(f"δr={r['dr']}: {r['top_exponent']:+.4f}" for r in rows), verdict=rising("top_exponent"))
+            ours=", ".join(f"δr={r['dr']}: largest {r['top_exponent']:+.4f}, spread {r['spread']:.4f}" for r in rows),
+            verdict=rising("top_exponent", "spread"))
 card.record("5D", "heterogeneity improves gradient propagation",
             paper="gradient norms decay less over the sequence",
             ours=", ".join(f"δr={r['dr']}: {r['reach']:.2e}" for r in rows), verdict=rising("reach"))

@@ -31,11 +31,17 @@ device = "cpu"
 workers = 2  # processes running cells side by side (one core each)
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from stablegrad import claims, plotting
 from stablegrad.experiments import fading_memory as fm
+
+# A network that diverged scores NaN; means over instances leave it out, and a setting whose every instance
+# diverged has no mean (NaN, shown as a gap or "fail"), which numpy would otherwise warn about.
+warnings.filterwarnings("ignore", "(Mean of empty slice|All-NaN slice encountered)", RuntimeWarning)
 
 plotting.use_style()
 R, PHI = np.array(fm.FIG06_R[scale]), np.array(fm.FIG06_PHI[scale])
@@ -49,13 +55,15 @@ for c, run in zip(configs + [dict(c, kind="linear") for c in linear], runs):
     axis = "r" if c["residual"]["kind"] == "identity" else "phi"
     best.setdefault((c["kind"], axis), []).append(fm.summary(run)["best"].numpy())
 best = {k: np.stack(v) for k, v in best.items()}
+with np.errstate(all="ignore"):
+    mean = {k: np.nanmean(v, 1) for k, v in best.items()}  # diverged instances (NaN) left out
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.1))
 for kind, colour in zip(("linear", "A", "B"), plotting.PALETTE):
     for ax, axis, x in ((axes[0], "r", R), (axes[1], "phi", PHI)):
         v = best[(kind, axis)]
-        ax.plot(x, v.mean(1), "o-", ms=3, color=colour, label=f"type {kind}" if kind != "linear" else "linear")
+        ax.plot(x, mean[(kind, axis)], "o-", ms=3, color=colour, label=f"type {kind}" if kind != "linear" else "linear")
         ax.fill_between(x, v.min(1), v.max(1), color=colour, alpha=0.2, lw=0)
 axes[0].axvline(1.0, color="grey", ls=":", lw=0.8)
 axes[1].axvline(fm.PHI_C, color=plotting.PALETTE[2], ls="--", lw=0.8)
@@ -70,32 +78,40 @@ plt.show()
 # %%
 for (kind, axis), v in sorted(best.items()):
     x = R if axis == "r" else PHI
-    print(f"type {kind:6} vs {axis:3}: " + ", ".join(f"{xi:.3g}: {m:.1f} %" for xi, m in zip(x, v.mean(1))))
+    print(f"type {kind:6} vs {axis:3}: " + ", ".join(f"{xi:.3g}: {m:.1f} %" for xi, m in zip(x, mean[(kind, axis)])))
 
 # %% [markdown]
 # ## Verdicts
 #
-# Criteria, fixed before the runs: **A subcritical, B supercritical** — the $r$ with the best mean accuracy is
-# below 1 for type A and above 1 for type B (partly: one of the two); **both peak at $\varphi_c$** — the best angle
-# of each type is the one nearest $2\pi/28$ (partly: one type); **B is more sensitive to the angle** — the spread
-# (max − min) of mean best accuracy over the angles is larger for B than for A.
+# Criteria, fixed before the runs: **A subcritical, B supercritical** — every $r$ sharing the best mean accuracy
+# is below 1 for type A and above 1 for type B (partly: one of the two); **both peak at $\varphi_c$** — for each
+# type the angle nearest $2\pi/28$ is the only best one (partly: one type); **B is more sensitive to the angle** —
+# the spread (max − min) of mean best accuracy over the angles is larger for B than for A. The angle claims need
+# at least three angles, the strength claim three strengths.
 
 # %%
 card = claims.Scorecard("fading_memory/fig06_nonlinear", scale)
-best_r = {k: R[best[(k, "r")].mean(1).argmax()] for k in ("A", "B")}
+def tops(kind, axis):
+    """Every value of the axis sharing the best mean accuracy (ties kept together)."""
+    values = mean[(kind, axis)]
+    return np.flatnonzero(values == np.nanmax(values))
+
+
+best_r = {k: R[tops(k, "r")] for k in ("A", "B")}
+sub_a, sup_b = bool((best_r["A"] < 1).all()), bool((best_r["B"] > 1).all())
 card.record("6A", "type A works best subcritical, type B weakly supercritical",
             paper="best type A: subcritical; best type B: weakly supercritical",
-            ours=f"best r: {best_r['A']} (A), {best_r['B']} (B)",
-            verdict=claims.verdict(best_r["A"] < 1 and best_r["B"] > 1, partly=best_r["A"] < 1 or best_r["B"] > 1))
+            ours=f"best r: {', '.join(map(str, best_r['A']))} (A), {', '.join(map(str, best_r['B']))} (B)",
+            verdict=claims.verdict(sub_a and sup_b, partly=sub_a or sup_b) if len(R) >= 3 else "not testable")
 c_index = int(np.argmin(abs(PHI - fm.PHI_C)))
-at_c = {k: int(best[(k, "phi")].mean(1).argmax()) == c_index for k in ("A", "B")}
+at_c = {k: list(tops(k, "phi")) == [c_index] for k in ("A", "B")}
 card.record("6B", "both non-linear types peak near the characteristic frequency",
             paper="peaks in performance at φ0 ≈ 2π/28 for types A and B",
-            ours=", ".join(f"{k}: best φ0 = {PHI[best[(k, 'phi')].mean(1).argmax()]:.3f}" for k in ("A", "B")),
-            verdict=claims.verdict(all(at_c.values()), partly=any(at_c.values())))
-spread = {k: float(np.ptp(best[(k, "phi")].mean(1))) for k in ("A", "B")}
+            ours=", ".join(f"{k}: best φ0 = {', '.join(f'{p:.3f}' for p in PHI[tops(k, 'phi')])}" for k in ("A", "B")),
+            verdict=claims.verdict(all(at_c.values()), partly=any(at_c.values())) if len(PHI) >= 3 else "not testable")
+spread = {k: float(np.nanmax(mean[(k, "phi")]) - np.nanmin(mean[(k, "phi")])) for k in ("A", "B")}
 card.record("6B", "type B is more sensitive to the rotation angle than type A",
             paper="stronger dependence on φ0 for type B",
             ours=f"spread over φ0: {spread['B']:.1f} (B) vs {spread['A']:.1f} points (A)",
-            verdict=claims.verdict(spread["B"] > spread["A"]))
+            verdict=claims.verdict(spread["B"] > spread["A"]) if len(PHI) >= 3 else "not testable")
 card

@@ -86,10 +86,14 @@ class TaskData:
         return (outputs - targets).pow(2).flatten(1).mean(1).sqrt()
 
     def score(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Per-member test score ``(E,)``: accuracy in per cent or RMS error."""
+        """Per-member test score ``(E,)``: accuracy in per cent or RMS error; NaN for a member with any
+        non-finite output (a diverged network has no accuracy)."""
+        diverged = ~torch.isfinite(outputs).flatten(1).all(1)
         if self.metric == "accuracy":
-            return 100 * (outputs.argmax(-1) == targets).float().mean(1)
-        return self.loss(outputs, targets)
+            score = 100 * (outputs.argmax(-1) == targets).float().mean(1)
+        else:
+            score = self.loss(outputs, targets)
+        return score.masked_fill(diverged, math.nan)
 
 
 @functools.lru_cache(maxsize=4)
@@ -261,12 +265,13 @@ def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, devi
     sizes included; for sCIFAR10 whether the real files or the stand-in were read) and resumed after an
     interruption; ``workers`` processes run cells side by side (see :mod:`stablegrad.sweeps`)."""
     from ..sweeps import run_grid, with_defaults
-    from ..tasks.cifar import FILES, FOLDER
+    from ..tasks.cifar import FILES, FOLDER, STANDIN_VERSION
     from ..tasks.neuromorphic import default_root
 
     _check_scale("grid", scale)
     base = default_root() if root is None else Path(root)
-    cifar = "real" if all((base / FOLDER / f).is_file() for files in FILES.values() for f in files) else "stand-in"
+    real = all((base / FOLDER / f).is_file() for files in FILES.values() for f in files)
+    cifar = "real" if real else f"stand-in-v{STANDIN_VERSION}"
     full = []
     for c in configs:
         cell = with_defaults(run, {"scale": scale, "root": None if root is None else str(root), "device": device,
@@ -349,6 +354,31 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
     with torch.no_grad():
         out["log_residual"] = torch.linalg.eigvals(net.R.detach().double()).abs().log().sort(dim=-1,
                                                                                           descending=True).values.cpu()
+    alive = torch.stack([torch.isfinite(p.detach()).flatten(1).all(1) for p in net.parameters()]).all(0)
+    if not alive.all():  # diverged members (trained networks only) get NaN diagnostics
+        T, E = x.shape[1], len(alive)
+        if not alive.any():
+            shapes = {"running": (T, E, len(pick)), "hessian": (E, size["lanczos"]), "grad_norms": (T, E)}
+            return {**out, **{k: torch.full(shapes[k], math.nan) for k in parts}}
+        living = _diagnose_members(net.subset(alive.nonzero().squeeze(1)), data, x, y, parts, pick, size, seed)
+        return {**out, **{k: _scatter(v, alive, dim=0 if k == "hessian" else 1) for k, v in living.items()}}
+    return {**out, **_diagnose_members(net, data, x, y, parts, pick, size, seed)}
+
+
+def _scatter(values: torch.Tensor, alive: torch.Tensor, dim: int) -> torch.Tensor:
+    """``values`` of the living members placed along ``dim`` of a NaN tensor with one slot per member."""
+    shape = list(values.shape)
+    shape[dim] = len(alive)
+    out = torch.full(shape, math.nan, dtype=values.dtype)
+    index = [slice(None)] * len(shape)
+    index[dim] = alive.cpu()
+    out[tuple(index)] = values
+    return out
+
+
+def _diagnose_members(net, data: TaskData, x, y, parts, pick, size: dict, seed: int) -> dict:
+    """The ``parts`` of :func:`diagnose` for a network whose every member is finite."""
+    out = {}
     if "running" in parts:
         with torch.no_grad():
             spectrum = lyapunov_spectrum(net, net.initial_state(1), x[:1].movedim(1, 0).unsqueeze(1),
@@ -404,7 +434,7 @@ PHI_GRID = {"smoke": (0.1, PHI_C), "book": (0.1, 0.16, PHI_C, 0.3, 0.37, 2 * PHI
 FIG04_EPOCHS_SCALE = {"smoke": 1.0, "book": 1.0, "paper": 0.25}
 #: Fig 5: heterogeneous diagonal residuals around r0 = 0.96 with these spreads.
 FIG05_R0 = 0.96
-DELTA_R = {"smoke": (0.0, 0.06), "book": (0.0, 0.02, 0.06, 0.1), "paper": (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)}
+DELTA_R = {"smoke": (0.0, 0.1), "book": (0.0, 0.02, 0.06, 0.1), "paper": (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)}
 
 
 def fig03_configs(scale: str) -> list:

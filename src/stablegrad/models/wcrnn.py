@@ -57,6 +57,8 @@ class WCRNN(EnsembleModule):
         self.U, self.c = nn.Parameter(draw(E, N, n_in)), nn.Parameter(draw(E, N, n_in)[..., 0])
         self.V, self.d = nn.Parameter(draw(E, n_out, N)), nn.Parameter(draw(E, n_out, N)[..., 0])
         R = self._per_member("residual", residual, (N, N), E, dtype, device)
+        if not torch.isfinite(R).all():
+            raise ValueError("WCRNN: residual must be finite")
         if train_residual:
             self.R = nn.Parameter(R.clone())
         else:
@@ -100,7 +102,7 @@ class WCRNN(EnsembleModule):
         return a
 
     def step(self, h: torch.Tensor, x: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """One step of the update rule :data:`KINDS` ``[kind]``; ``x=None`` runs without input."""
+        """One step of the update rule ``KINDS[kind]``; ``x=None`` runs without input."""
         self._check(h, x)
         a, gamma, Rh = self._drive(h, x), broadcast_members(self.gamma, h), member_matvec(self.R, h)
         if self.kind == "linear":

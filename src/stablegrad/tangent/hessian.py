@@ -20,7 +20,7 @@ __all__ = ["hessian_eigenvalues"]
 def hessian_eigenvalues(loss: Callable[[], torch.Tensor], params: Sequence[torch.Tensor], *, iterations: int,
                         generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Ritz values ``(E, iterations)`` of the Hessian of ``loss()`` for each of the ``E`` members, sorted by
-    magnitude, largest first.
+    magnitude, largest first; NaN for a member whose Hessian-vector products are not finite.
 
     ``params`` are tensors whose first dimension indexes members (``E``; the same for all) and ``loss()``
     sums the members' losses. With ``iterations`` equal to the number of parameters per member the values
@@ -68,6 +68,9 @@ def hessian_eigenvalues(loss: Callable[[], torch.Tensor], params: Sequence[torch
     if betas:
         off = torch.diag_embed(torch.stack(betas, 1), offset=1)
         T = T + off + off.mT
-    values = torch.linalg.eigvalsh(T)
-    order = values.abs().argsort(dim=1, descending=True)
-    return values.gather(1, order)
+    finite = torch.isfinite(T).flatten(1).all(1)  # a member with non-finite parameters gets a row of NaN
+    values = torch.full(T.shape[:2], torch.nan, dtype=T.dtype, device=T.device)
+    if finite.any():
+        ritz = torch.linalg.eigvalsh(T[finite])
+        values[finite] = ritz.gather(1, ritz.abs().argsort(dim=1, descending=True))
+    return values

@@ -24,6 +24,8 @@ FILES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch
 #: Luma weights of the Long Range Arena's grayscale conversion (``tf.image.rgb_to_grayscale``).
 LUMA = (0.2989, 0.5870, 0.1140)
 STANDIN_PER_CLASS = {"train": 50, "test": 20}
+#: Version of the stand-in's content; cache keys of runs on it carry it.
+STANDIN_VERSION = 2
 
 
 class CifarSplit(NamedTuple):
@@ -69,7 +71,7 @@ def load_cifar10_gray(split: str = "train", *, root=None, limit: Optional[int] =
                    f"from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it in {root}, or set "
                    "STABLEGRAD_DATA. Using a synthetic STAND-IN (class-dependent gratings): results on it test "
                    "the code, not the paper's accuracy.")
-        folder = root / "standin" / "cifar10-v2"
+        folder = root / "standin" / f"cifar10-v{STANDIN_VERSION}"
         if not all((folder / name).is_file() for name in FILES[split]):
             _write_standin(folder)
     data, labels = [], []
