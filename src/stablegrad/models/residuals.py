@@ -62,7 +62,7 @@ def _orthogonal(n: int, *, generator=None) -> torch.Tensor:
     return Q * torch.sign(Rm.diagonal()).unsqueeze(0)
 
 
-#: Ranges of the paper's informed heterogeneity (§4.3): ``r_i``, ``phi_i`` and ``gamma_i`` uniform in these.
+#: The ranges of the paper's informed heterogeneity (§4.3), r_i, phi_i and gamma_i each uniform in its range.
 INFORMED = {"r": (0.99, 1.0), "phi": (0.0, math.pi / 4), "gamma": (0.005, 0.05)}
 
 
