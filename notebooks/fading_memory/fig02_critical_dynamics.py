@@ -29,7 +29,7 @@
 # ({py:func}`stablegrad.tangent.hessian_eigenvalues`) — at 100 units the dense Hessian would need one product
 # per parameter (about 11 000), Lanczos needs one per iteration; D walks $\partial L/\partial x_t =
 # J_{t+1}^\top\,\partial L/\partial x_{t+1}$ back from the readout ({py:func}`stablegrad.tangent.state_gradient_norms`).
-# Training: SGD, momentum 0.9, batch 128, learning rate 0.1 (the paper names none; see the part's intro).
+# Training: SGD, momentum 0.9, batch 128, learning rate 0.01 (the paper names none; see the part's intro).
 #
 # **Scale.** `book`: 100 units, 2 instances per network, 1000 test digits scored every 50 iterations, and 600
 # training iterations (the paper: 5 instances, 200 epochs, about 94 000 iterations). Panel A is therefore the
