@@ -146,3 +146,13 @@ def test_hessian_eigenvalues_of_a_non_finite_member_are_nan():
     x, y = torch.rand(4, 6, 2), torch.rand(4, 1)
     values = hessian_eigenvalues(lambda: ((net(x) - y) ** 2).sum(), list(net.parameters()), iterations=5)
     assert values[0].isnan().all() and values[1].isfinite().all()
+
+
+def test_smnist_power_spectrum_peaks_at_the_row_frequency_and_psmnist_has_no_peak():
+    peaks = {}
+    for task in ("smnist", "psmnist"):
+        frequency, power = fm.power_spectrum(task, samples=100)
+        i = int(power[1:].argmax()) + 1
+        peaks[task] = (frequency[i].item(), (power[i] / power[1:].median()).item())
+    assert peaks["smnist"][0] == pytest.approx(fm.PHI_C, abs=1e-6)  # 784 / 28 = 28 is an exact frequency bin
+    assert peaks["psmnist"][1] < peaks["smnist"][1] / 10
