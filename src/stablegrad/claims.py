@@ -9,13 +9,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
+from ._validation import SCALES, check_scale
 from .store import atomic_write_text, results_dir
 
 __all__ = ["Claim", "Scorecard", "VERDICTS", "load", "scorecard_page", "verdict"]
 
 # "not testable": the claim needs data or hardware this run did not have (e.g. a stand-in data set).
 VERDICTS = ("reproduced", "partly", "not reproduced", "not testable")
-SCALES = ("smoke", "book", "paper")
 PAPERS = {
     "gradient_flossing": "Gradient flossing (Engelken 2023)",
     "surrogate_flossing": "Surrogate gradient flossing (Engelken & Abbott 2024)",
@@ -67,8 +67,7 @@ class Scorecard:
         paper = notebook.split("/")[0]
         if paper not in PAPERS or notebook.count("/") != 1:
             raise ValueError(f"Scorecard: notebook must be '<paper>/<name>' with paper in {sorted(PAPERS)}, got {notebook!r}")
-        if scale not in SCALES:
-            raise ValueError(f"Scorecard: scale must be one of {SCALES}, got {scale!r}")
+        check_scale("Scorecard", scale)
         self.notebook, self.scale = notebook, scale
         self.path = _claims_file(notebook, scale, results)
         self.claims: list[Claim] = []

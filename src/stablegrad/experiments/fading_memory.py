@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .._validation import check_positive_ints
+from .._validation import check_positive_ints, check_scale
 from ..models.residuals import INFORMED
 from ..models.residuals import residual as make_residual
 from ..models.wcrnn import WCRNN
@@ -226,10 +226,6 @@ def train(net, data: TaskData, *, iterations: int, lr: float = LR, momentum: flo
             "seconds": seconds}
 
 
-def _check_scale(owner: str, scale: str) -> None:
-    if scale not in SIZES:
-        raise ValueError(f"{owner}: scale must be one of {sorted(SIZES)}, got {scale!r}")
-
 
 def run(task: str, *, model: str = "wcrnn", residual: Optional[dict] = None, gamma: Union[float, str] = 0.01,
         kind: str = "linear", nonlinearity: str = "tanh", train_residual: bool = False,
@@ -241,7 +237,7 @@ def run(task: str, *, model: str = "wcrnn", residual: Optional[dict] = None, gam
     for a quarter of Fig 3's epochs); ``sizes`` overrides entries of :data:`SIZES` ``[scale]``; ``data`` only
     labels the run (see :func:`grid`). Returns :func:`train`'s history, the trained ``state`` (on the CPU),
     the task's ``metric`` and the data's ``standin`` flag and ``message``."""
-    _check_scale("run", scale)
+    check_scale("run", scale)
     unknown = set(sizes or {}) - set(SIZES[scale])
     if unknown:
         raise ValueError(f"run: sizes may set {sorted(SIZES[scale])}, got {sorted(unknown)}")
@@ -270,7 +266,7 @@ def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, devi
     from ..tasks.cifar import FILES, FOLDER, STANDIN_VERSION
     from ..tasks.neuromorphic import default_root
 
-    _check_scale("grid", scale)
+    check_scale("grid", scale)
     base = default_root() if root is None else Path(root)
     real = all((base / FOLDER / f).is_file() for files in FILES.values() for f in files)
     cifar = "real" if real else f"stand-in-v{STANDIN_VERSION}"
@@ -338,7 +334,7 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
 
     ``parts`` selects which of the first three to compute (a subset of :data:`DIAGNOSTICS`).
     """
-    _check_scale("diagnose", scale)
+    check_scale("diagnose", scale)
     if not parts or set(parts) - set(DIAGNOSTICS):
         raise ValueError(f"diagnose: parts must be a non-empty subset of {DIAGNOSTICS}, got {parts!r}")
     size = {**SIZES[scale], **(sizes or {})}
@@ -405,7 +401,7 @@ def diagnostics(configs: list, *, scale: str = "book", root: Optional[str] = Non
     """:func:`diagnose` for every configuration, cached like :func:`grid`."""
     from ..sweeps import run_grid, with_defaults
 
-    _check_scale("diagnostics", scale)
+    check_scale("diagnostics", scale)
     full = [with_defaults(diagnose, {"scale": scale, "root": None if root is None else str(root), "device": device,
                                      **c}) for c in configs]
     return run_grid("fading_memory/diagnose", diagnose, full, workers=workers, progress=progress)
@@ -441,21 +437,21 @@ DELTA_R = {"smoke": (0.0, 0.1), "book": (0.0, 0.02, 0.06, 0.1), "paper": (0.0, 0
 
 def fig03_configs(scale: str) -> list:
     """Fig 3 (and Fig 2A): ``r I`` residuals on the adding problem and on (permuted) sequential MNIST."""
-    _check_scale("fig03_configs", scale)
+    check_scale("fig03_configs", scale)
     tasks = ADD_TASKS[scale] + ("smnist", "psmnist")
     return [dict(task=t, residual={"kind": "identity", "r": r}) for t in tasks for r in R_GRID[scale]]
 
 
 def fig04_configs(scale: str) -> list:
     """Fig 4: homogeneous rotational residuals (eq. 16) at every angle, sMNIST and psMNIST."""
-    _check_scale("fig04_configs", scale)
+    check_scale("fig04_configs", scale)
     return [dict(task=t, residual={"kind": "rotation", "phi": phi}, epochs_scale=FIG04_EPOCHS_SCALE[scale])
             for t in ("smnist", "psmnist") for phi in PHI_GRID[scale]]
 
 
 def fig05_configs(scale: str) -> list:
     """Fig 5: heterogeneous diagonal residuals (eq. 17) around ``FIG05_R0`` on sMNIST."""
-    _check_scale("fig05_configs", scale)
+    check_scale("fig05_configs", scale)
     return [dict(task="smnist", residual={"kind": "diagonal", "r0": FIG05_R0, "delta_r": d}) for d in DELTA_R[scale]]
 
 
@@ -466,7 +462,7 @@ FIG06_PHI = {"smoke": (PHI_C,), "book": (0.1, PHI_C, 0.37), "paper": PHI_GRID["p
 
 def fig06_configs(scale: str) -> list:
     """Fig 6: types A and B with ``r I`` residuals and with homogeneous rotations, on sMNIST."""
-    _check_scale("fig06_configs", scale)
+    check_scale("fig06_configs", scale)
     rotations = [dict(residual={"kind": "rotation", "phi": phi}, epochs_scale=FIG04_EPOCHS_SCALE[scale])
                  for phi in FIG06_PHI[scale]]  # trained as long as Fig 4's linear networks
     return [dict(task="smnist", kind=k, **spec) for k in ("A", "B")
@@ -487,7 +483,7 @@ TABLE_TASKS = {"smoke": ("smnist", "add100", "scifar"), "book": ("smnist", "psmn
 
 def table_configs(scale: str) -> dict:
     """Tables 1-2: ``{(model name, task): configuration}`` for every network of :data:`TABLE_MODELS`."""
-    _check_scale("table_configs", scale)
+    check_scale("table_configs", scale)
     return {(name, t): dict(task=t, **spec) for name, spec in TABLE_MODELS.items() for t in TABLE_TASKS[scale]}
 
 
@@ -497,7 +493,7 @@ def supplementary_configs(scale: str) -> dict:
     the paper does not give r); ``"B3"`` the Hessian after training for a strongly subcritical and a critical
     network; ``"B4_norms"`` gradient norms for several rotation angles; ``"B4_orthogonal"`` random orthogonal
     against heterogeneous rotational residuals (phi_i ~ U[0, 2 pi]) on sMNIST."""
-    _check_scale("supplementary_configs", scale)
+    check_scale("supplementary_configs", scale)
     strengths = [{"kind": "identity", "r": r} for r in FIG02_R]
     return {
         "B1": [dict(task=t, residual=res, trained=trained, parts=["running"])

@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import torch
 from tqdm.auto import tqdm
 
-from .._validation import check_positive_ints
+from .._validation import check_positive_ints, check_scale
 from ..models.spiking_stack import SpikingStack
 from ..surrogate import Surrogate, get
 
@@ -311,7 +311,7 @@ def run(task: str, kind: str, shape: str, *, dampening: float = 1.0, sharpness: 
     """
     if task not in TASKS:
         raise ValueError(f"run: task must be one of {TASKS}, got {task!r}")
-    _check_scale("run", scale)
+    check_scale("run", scale)
     if init not in SCHEMES + CONDITIONS:
         raise ValueError(f"run: init must be one of {SCHEMES + CONDITIONS}, got {init!r}")
     if task == "ptb" and init != "glorot_uniform":
@@ -365,7 +365,7 @@ def grid(configs: list, *, seed: int = 0, scale: str = "book", root: Optional[st
     from ..sweeps import run_grid, with_defaults
     from ..tasks.neuromorphic import available
 
-    _check_scale("grid", scale)
+    check_scale("grid", scale)
     shd = "real" if all(available("shd", split, root=root) for split in ("train", "test")) else "stand-in"
     full = []
     for c in reseeded(configs, seed):
@@ -403,14 +403,10 @@ FIG03 = {"smoke": dict(dampening=(0.5, 1.0), sharpness=(1.5,), q=(1.0514, 16.848
 FIG04_SEEDS = {"smoke": 1, "book": 2, "paper": 4}
 
 
-def _check_scale(owner: str, scale: str) -> None:
-    if scale not in SIZES:
-        raise ValueError(f"{owner}: scale must be one of {sorted(SIZES)}, got {scale!r}")
-
 
 def fig02_configs(scale: str) -> list:
     """Fig 2: every shape for LIF, ALIF and sLSTM on SHD (upper panel) and LIF on sl-MNIST and PTB (lower)."""
-    _check_scale("fig02_configs", scale)
+    check_scale("fig02_configs", scale)
     runs = [dict(task="shd", kind=k, shape=s) for k in ("lif", "alif", "slstm") for s in SHAPES]
     return runs + [dict(task=t, kind="lif", shape=s) for t in ("sl_mnist", "ptb") for s in SHAPES]
 
@@ -418,7 +414,7 @@ def fig02_configs(scale: str) -> list:
 def fig03_configs(scale: str) -> list:
     """Fig 3: ALIF on sl-MNIST, every shape at each dampening (sharpness 1) and sharpness (dampening 1),
     and the q-PseudoSpike at each tail ``q``."""
-    _check_scale("fig03_configs", scale)
+    check_scale("fig03_configs", scale)
     sweep = FIG03[scale]
     base = dict(task="sl_mnist", kind="alif", sizes={"epochs": sweep["epochs"]})
     runs = [dict(base, shape=s, dampening=d) for d in sweep["dampening"] for s in SHAPES]
@@ -428,7 +424,7 @@ def fig03_configs(scale: str) -> list:
 
 def fig04_configs(scale: str) -> list:
     """Fig 4: ALIF on SHD, every shape under every initialisation scheme, several seeds."""
-    _check_scale("fig04_configs", scale)
+    check_scale("fig04_configs", scale)
     return [dict(task="shd", kind="alif", shape=s, init=i, seed=r) for i in SCHEMES for s in SHAPES
             for r in range(FIG04_SEEDS[scale])]
 
@@ -443,6 +439,6 @@ def reseeded(configs: list, seed: int) -> list:
 def fig05_configs(scale: str) -> list:
     """Fig 5's training: LIF on SHD with the exponential surrogate, naive Glorot uniform against the
     forward conditions alone and together, several seeds."""
-    _check_scale("fig05_configs", scale)
+    check_scale("fig05_configs", scale)
     return [dict(task="shd", kind="lif", shape="exponential", init=i, seed=r)
             for i in ("glorot_uniform",) + CONDITIONS for r in range(FIG04_SEEDS[scale])]
