@@ -1,7 +1,7 @@
 # stablegrad — build, execute, test and publish the book.
 #
 #   make book                 set up .venv, execute every notebook at SCALE=book, build _build/html
-#   make test                 unit tests, smoke-scale notebooks, nbval, smoke book (what CI runs)
+#   make test                 unit tests, smoke-scale notebooks, nbval, smoke book, browser check (what CI runs)
 #   make notebook NB=notebooks/gradient_flossing/fig01_control_lyapunov.py SCALE=paper DEVICE=cuda
 #   make bench                run benchmarks/*.py
 #   make help                 list targets and variables
@@ -54,12 +54,13 @@ STAGE         := _build/stage/$(SCALE)
 # Where jupyter-book writes (<BOOK_OUT>/_build/html); `make test` uses _build/smoke.
 BOOK_OUT      ?= .
 
-.PHONY: help venv execute notebook stage html book test unit nbval bench clean distclean FORCE
+.PHONY: help venv execute notebook stage html book test unit nbval browser bench clean distclean FORCE
 
 help:
 	@echo "stablegrad targets:"
 	@echo "  make book       set up $(VENV), execute notebooks at SCALE=$(SCALE), build the book into _build/html"
-	@echo "  make test       unit tests + smoke notebooks + nbval + smoke book (_build/smoke/_build/html)"
+	@echo "  make test       unit tests + smoke notebooks + nbval + smoke book (_build/smoke/_build/html) + browser check"
+	@echo "  make browser    open every page of <BOOK_OUT>/_build/html in headless Chromium (BOOK_OUT=. after make book)"
 	@echo "  make notebook NB=notebooks/<paper>/<name>.py [SCALE=smoke|book|paper] [DEVICE=cpu|cuda] [FORCE=1]"
 	@echo "  make execute    execute all notebooks at SCALE (incremental)"
 	@echo "  make bench      run benchmarks/*.py"
@@ -151,6 +152,7 @@ test: $(STAMP)
 	$(MAKE) -k execute SCALE=smoke; \
 	$(MAKE) nbval SCALE=smoke; \
 	$(MAKE) html SCALE=smoke BOOK_OUT=_build/smoke; \
+	$(MAKE) browser BOOK_OUT=_build/smoke; \
 	echo "[test] all passed in $$(( $$(date +%s) - start )) s"
 
 unit: $(STAMP)
@@ -163,6 +165,13 @@ nbval: $(STAMP)
 	@test -d $(EXEC_DIR)/notebooks || { echo "[test] ERROR: no executed notebooks in $(EXEC_DIR)" >&2; exit 1; }
 	@$(KERNEL_ENV) $(BIN)/pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider $(EXEC_DIR)/notebooks || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "[test] ERROR: nbval collected no notebooks" >&2; fi; exit $$rc; }
+
+# Open every page of the built book in headless Chromium (Debian's chromium; CHROMIUM=/path for another):
+# fails on a page that does not load, an image that does not render or a JavaScript error; screenshots of the
+# intro and of one figure page are kept in <BOOK_OUT>/_build/browser/.
+browser: $(STAMP)
+	@echo "[test] browser check of $(BOOK_OUT)/_build/html"
+	@$(VPY) book/_scripts/browser_check.py $(BOOK_OUT)/_build/html --screenshots $(BOOK_OUT)/_build/browser
 
 # ---------------------------------------------------------------------------------------------------------
 # Benchmarks and cleaning

@@ -4,6 +4,11 @@ Run with ``python benchmarks/lyapunov_cuda.py`` on a machine with a GPU (``make 
 says so and stops where there is none). For each ensemble size R it reports networks x steps per
 second on both devices and their ratio, and checks that both devices give the same exponents in
 float64. Nothing asserts a timing.
+
+The batched QR is the step the spectrum cannot batch over time, so it is timed on its own: Householder QR
+through cuSOLVER and through MAGMA (``torch.backends.cuda.preferred_linalg_library``) against CholeskyQR2
+(two Cholesky factorisations and triangular solves, all batched matmul-like kernels), on the (R, N, k) tangent
+bases of the spectrum, with the orthogonality each reaches in float32.
 """
 import os
 import statistics
@@ -16,6 +21,8 @@ try:
     import stablegrad  # noqa: F401
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+from lyapunov import cholesky_qr2, householder  # noqa: E402 - the CPU benchmark's QR variants, same folder
 
 from stablegrad import VanillaRNN, flossing_loss, lyapunov_spectrum
 from stablegrad.tangent import random_orthonormal
@@ -86,6 +93,34 @@ def main():
                 opt.step()
             took[device] = median_time(step, 3, sync)
         print(f"{R:>5}{took['cpu']:>10.3f}{took['cuda']:>10.3f}{took['cpu'] / took['cuda']:>9.1f}x")
+
+
+    qr_comparison("cuda", cuda_sync)
+
+
+def qr_comparison(device, sync, batches=(1, 16, 256, 4096), shapes=((N, K), (N, 32))):
+    """Seconds per batched QR of (R, n, k) bases like the spectrum's, each variant, and max |Q^T Q - I|."""
+    gen = torch.Generator().manual_seed(1)
+    libraries = ("cusolver", "magma") if device == "cuda" else ("default",)
+    print(f"\nbatched QR of tangent bases (A = J Q, J with gain 1.5), float32, {device}: ms per call, "
+          "max |Q^T Q - I|")
+    print(f"{'R':>6}{'n x k':>9}" + "".join(f"{'Householder/' + lib:>24}" for lib in libraries)
+          + f"{'CholeskyQR2':>24}")
+    for R in batches:
+        for n, k in shapes:
+            J = 1.5 * torch.randn(R, n, n, generator=gen) / n ** 0.5
+            A = (J @ torch.linalg.qr(torch.randn(R, n, k, generator=gen))[0]).to(device)
+            cells = []
+            for lib in libraries:
+                if device == "cuda":
+                    torch.backends.cuda.preferred_linalg_library(lib)
+                cells.append((median_time(lambda: householder(A), 5, sync), householder(A)[0]))
+            cells.append((median_time(lambda: cholesky_qr2(A), 5, sync), cholesky_qr2(A)[0]))
+            eye = torch.eye(k, device=device)
+            line = "".join(f"{1e3 * t:>12.3f} ms {(Q.mT @ Q - eye).abs().max().item():>7.0e}" for t, Q in cells)
+            print(f"{R:>6}{f'{n}x{k}':>9}{line}")
+    if device == "cuda":
+        torch.backends.cuda.preferred_linalg_library("default")
 
 
 if __name__ == "__main__":

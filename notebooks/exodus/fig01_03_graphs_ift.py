@@ -103,15 +103,18 @@ print(f"contracted: {len(contracted.nodes)} nodes, {len(contracted.edges)} edges
 print("edges on a cycle:", ", ".join(f"{name(s)} -> {name(d)} ({r})" for s, d, r in loops))
 print("of which delayed (feedback):", ", ".join(f"{name(s)} -> {name(d)} ({r})" for s, d, r in feedback))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 row = _graphs.rows(contracted)
 fig, axes = plt.subplots(1, 3, figsize=(11, 6.4), gridspec_kw=dict(width_ratios=[5.55, 4.0, 4.0]))
 _graphs.draw_unrolled(axes[0], unrolled, row, title="(a) BPTT: the layers unrolled over T = 4 steps")
 _graphs.draw_contracted(axes[1], contracted, row, mode="slayer", title="(b) SLAYER: one node per series")
 _graphs.draw_contracted(axes[2], contracted, row, mode="exodus", title="(c) EXODUS: same graph, loop kept")
-plt.show()
+plotting.show(fig, "ex-fig01-03")
 
 # %% [markdown]
+# ```{glue:figure} ex-fig01-03
+# :name: ex-fig01-03
+#
 # **Fig 1.** (a) The graph that BPTT differentiates: one node per variable, layer and step; it has no
 # cycles, so the chain rule applies edge by edge, but only one step at a time. Orange: the reset
 # $s[t-1] \to u[t]$. (b) The same equations with each time series as one node (blue notes: recurrences
@@ -121,6 +124,7 @@ plt.show()
 # \mathbf z$ the IFT gives (eq 9); between layers the gradients $\mathbf e^{(l)}$ and $\mathbf d^{(l)}$
 # then flow as in any feed-forward network (eqs 12–13). The paper draws the same three pictures by hand;
 # ours are generated from `EQUATIONS`, so they change if the equations do.
+# ```
 #
 # ## Fig 3: when does the zero set of $\phi$ define a function?
 #
@@ -193,7 +197,7 @@ for key, p in POINTS.items():
     print(f"{key} = {p}: grad phi = {g:<30} x2 = psi(x1) locally: {str(x2_of_x1):5} (crossings {n21});  "
           f"x1 = psi(x2) locally: {str(x1_of_x2):5} (crossings {n12})")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, ax = plt.subplots(figsize=(4.6, 4.4))
 g1, g2 = np.meshgrid(np.linspace(-1.5, 1.5, 801), np.linspace(-1.5, 1.5, 801))
 ax.contourf(g1, g2, phi2(g1, g2), levels=[-10, 0], colors=[plotting.PALETTE[5]], alpha=0.15)
@@ -214,9 +218,12 @@ ax.set_aspect("equal")
 ax.set_xlabel("$x_1$")
 ax.set_ylabel("$x_2$")
 ax.set_title(r"zero set of $\phi(x_1, x_2)$; arrows: direction of $\nabla\phi$", fontsize=9)
-plt.show()
+plotting.show(fig, "ex-fig01-03-2")
 
 # %% [markdown]
+# ```{glue:figure} ex-fig01-03-2
+# :name: ex-fig01-03-2
+#
 # **Fig 3.** The zero set (black) of $\phi$ (shaded: $\phi < 0$). Blue arrows: $\nabla\phi$, which is
 # perpendicular to the curve. At **A** both components are nonzero and each coordinate is locally a
 # differentiable function of the other. At **B** $\nabla\phi = (2, 0)$ is horizontal: $x_1$ is a function
@@ -225,6 +232,7 @@ plt.show()
 # curve is still the graph of a function $x_2 = \psi(x_1)$, with a corner; at D it is not (it turns back,
 # as at B), although $x_1$ is a function of $x_2$ there. The table above lists the crossing counts behind
 # each statement; the paper's Fig 3 makes the same points on a hand-drawn curve.
+# ```
 #
 # ## Example 2: the chain rule around a loop
 #
@@ -362,7 +370,7 @@ for t in range(z_small.shape[1]):
 small = {k: float((v - lib_small["bptt"]).abs().max()) for k, v in cols.items() if k != "bptt"}
 print("max |. - bptt|: " + ", ".join(f"{k} {v:.1e}" for k, v in small.items()))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(2, width=3.6, height=2.4)
 t_axis = np.arange(z_small.shape[1])
 ax = axes[0, 0]
@@ -382,15 +390,19 @@ for mode, kw in styles.items():
 ax.set_xlabel("step $t$")
 ax.set_title(r"$\partial\mathcal{L}/\partial z[t]$")
 ax.legend(fontsize=7)
-plt.show()
+plotting.show(fig, "ex-fig01-03-3")
 
 # %% [markdown]
+# ```{glue:figure} ex-fig01-03-3
+# :name: ex-fig01-03-3
+#
 # **Spiking example.** Left: the neuron's potential for the input sequence in the table; it spikes three
 # times and is reset after each. Right: the gradient of the spike count with respect to each input.
 # EXODUS lies on BPTT (thick grey); SLAYER, which ignores that a spike lowers the next potential, differs
 # at every step before the last. In the table, `IFT solve` (the dense linear system) equals `bptt` and
 # `exodus` to rounding, and `IFT, no reset` equals `slayer`: SLAYER is exactly the IFT applied to the
 # graph with the reset edge removed.
+# ```
 #
 # The same comparison on random inputs ($z[t]$ uniform in $[0, 0.5]$, so that the neuron fires every few
 # steps):

@@ -66,7 +66,7 @@ for task, r in results.items():
     if r["message"]:
         print("   ", r["message"].strip().replace("\n", "\n    "))
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 STYLE = {"exodus": dict(color=plotting.PALETTE[0], ls="-"), "slayer": dict(color=plotting.PALETTE[1], ls="--"),
          "bptt": dict(color=plotting.PALETTE[2], ls=":")}
 fig, axes = plotting.figure(3, 3, width=3.6, height=2.6)
@@ -106,15 +106,19 @@ for ax, letter in zip(axes[0], "ABC"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"EXODUS vs SLAYER, IF networks of Table 2 [scale: {scale}]")
 fig.set_layout_engine("constrained")
-plt.show()
+plotting.show(fig, "ex-fig02-table01-03")
 
 # %% [markdown]
+# ```{glue:figure} ex-fig02-table01-03
+# :name: ex-fig02-table01-03
+#
 # **Fig 2.** Rows: DVS Gesture, SHD, SSC. A: validation accuracy at gradient scale 1 (mean and range over
 # seeds; SHD and DVS Gesture have no validation split, so, as is usual for them, this is the test split).
 # B: 2-norm of each weight layer's gradient averaged over the batches of the first training epochs (the
 # `scale_epochs` printed above; layer 1 is the input layer; fainter lines are smaller gradient scales; a
 # missing point is an exactly zero gradient). C: time of the training steps of an epoch on this machine's
 # CPU, the three backward passes run back to back on the same data and initial weights.
+# ```
 
 # %%
 PAPER_ACC = {"dvs_gesture": ((92.8, 2.2), (87.8, 3.0)), "shd": ((78.01, 0.2), (70.58, 1.9)),

@@ -54,7 +54,7 @@ EXAMPLE = (len(cfg.lrs) // 2, len(cfg.taus) // 2, 0)
 summed = {m: result[m]["loss"].mean(2).sum(-1).numpy() for m in METHODS}  # (lr, tau): sum over epochs of the run mean
 final = {m: result[m]["loss"][..., -100:].mean(-1).numpy() for m in METHODS}  # (lr, tau, run)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig = plt.figure(figsize=(11, 6.2), layout="constrained")
 grid = fig.add_gridspec(3, 3, width_ratios=[1.4, 1.4, 1], height_ratios=[1, 1, 1.1])
 lr_i, tau_i, run_i = EXAMPLE
@@ -106,12 +106,16 @@ ax.set_yticks(range(len(cfg.lrs)), [f"{lr:g}" for lr in cfg.lrs])
 ax.set_xlabel("τ (ms)")
 ax.set_title("F: EXODUS / SLAYER (blue: EXODUS lower)", loc="left")
 fig.suptitle(f"Poisson spike-train fitting, {cfg.epochs} epochs, {cfg.runs} pairs per cell [scale: {scale}]")
-plt.show()
+plotting.show(fig, "ex-fig04")
 
 # %% [markdown]
+# ```{glue:figure} ex-fig04
+# :name: ex-fig04
+#
 # **Fig 4.** A, B: output spikes of the example network over training (one row per recorded epoch), with
 # the target spike times dashed. C: its loss. D, E: the loss summed over epochs, averaged over the input/target
 # pairs, for each learning rate and membrane time constant (the paper's right panel); F: their ratio.
+# ```
 #
 # ## Paper vs this book
 #

@@ -56,7 +56,7 @@ print(cfg)
 for i, alpha in enumerate(cfg.alphas):
     print(f"alpha = {alpha:g}: {result['rate'][i]:.1%} of neuron-steps spike")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(3, width=3.4, height=2.8)
 axes = axes[0]
 for i, alpha in enumerate(cfg.alphas):
@@ -82,13 +82,17 @@ for ax, letter in zip(axes, "ABC"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"one LIF layer, B = {cfg.batch}, T = {cfg.steps}, N = {cfg.neurons}; "
              f"×: exact gradient overflows float32 [scale: {scale}]")
-plt.show()
+plotting.show(fig, "ex-sec3")
 
 # %% [markdown]
+# ```{glue:figure} ex-sec3
+# :name: ex-sec3
+#
 # **Figure.** A: distance between SLAYER's and the exact input gradient, relative to the exact one, against
 # the surrogate's peak in units of $\alpha/\theta$ (dotted: $\alpha/\theta$, dashed: $2\alpha/\theta$, beyond
 # which a factor can exceed $\alpha$ in magnitude). B: norms of the two gradients (×: the exact one overflowed
 # float32). C: the share of steps whose exact factor $\alpha - \theta f'$ is negative.
+# ```
 #
 # ## Paper vs this book
 #

@@ -57,7 +57,7 @@ configs = [dict(task="smnist", residual={"kind": "identity", "r": r}) for r in R
 runs = fm.grid(configs, scale=scale, device=device, workers=workers)
 checks = fm.diagnostics(configs, scale=scale, device=device, workers=workers)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.1))
 for r, run, check in zip(R_VALUES, runs, checks):
     label = f"r = {r} ({LABELS[r]})"
@@ -80,11 +80,20 @@ axes[3].set(xlabel="time step t", ylabel=r"$\|\partial L/\partial x_t\|_\infty$"
             title="gradient norms before training")
 for ax, letter in zip(axes, "ABCD"):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "fm-fig02")
 
 # %% [markdown]
-# Dotted lines in B: $\log r$, the exponents eq. 13 predicts. In C each line is one instance; Lanczos Ritz values
-# are shown by magnitude, and only the leading ones have converged. The table below measures B–D.
+# ```{glue:figure} fm-fig02
+# :name: fm-fig02
+#
+# **Fig 2A–D.** Four WCRNNs from strongly subcritical to strongly supercritical. A: test accuracy during
+# training (mean and range over instances). B: running QR estimates of 20 exponents along one digit; dotted,
+# $\log r$ (eq. 13). C: magnitudes of the loss Hessian's eigenvalues before training by rank, one line per
+# instance (Lanczos Ritz values; only the leading ones have converged). D: $\lVert\partial L/\partial
+# x_t\rVert_\infty$ over the sequence before training.
+# ```
+#
+# The table below measures panels B–D of {numref}`fm-fig02`.
 
 # %%
 rows = []
@@ -126,13 +135,23 @@ for gamma in GAMMAS:
         spectrum = lyapunov_spectrum(net, net.initial_state(1), digit, Q0=Q0)
     eq13_gap.append((spectrum.exponents[0, 0] - r_i[order].log()).abs().max().item())
 order = np.polyfit(np.log(GAMMAS), np.log(eq13_gap), 1)[0]
+print(f"fitted order of the deviation in gamma: {order:.2f}")
+
+# %% tags=["hide-input", "remove-output"]
 fig, ax = plt.subplots(figsize=(4, 3))
 ax.loglog(GAMMAS, eq13_gap, "o-")
 ax.loglog(GAMMAS, np.array(GAMMAS) * eq13_gap[0] / GAMMAS[0], ":", color="grey", label=r"$\propto \gamma$")
 ax.set(xlabel=r"coupling $\gamma$", ylabel=r"max |exponent $-\ \log r_i$|", title="eq. 13 is exact to O(γ)")
 ax.legend()
-plt.show()
-print(f"fitted order of the deviation in gamma: {order:.2f}")
+plotting.show(fig, "fm-eq13")
+
+# %% [markdown]
+# ```{glue:figure} fm-eq13
+# :name: fm-eq13
+#
+# **Eq. 13 to first order.** Largest distance between the measured exponents and $\log r_i$ against the coupling
+# $\gamma$ (dotted: proportional to $\gamma$).
+# ```
 
 # %% [markdown]
 # ## Verdicts

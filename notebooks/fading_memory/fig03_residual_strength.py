@@ -58,7 +58,7 @@ to_mp = {t: np.stack([fm.summary(r)["iterations"].numpy() for r in rs]) for t, r
 setback = {t: np.stack([fm.instability(r).numpy() for r in rs]) for t, rs in by_task.items()}
 budget = {t: int(rs[0]["iteration"][-1]) for t, rs in by_task.items()}
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.1))
 panels = [(axes[0], fm.ADD_TASKS[scale], best, "best test RMS", True), (axes[1], fm.ADD_TASKS[scale], to_mp,
           "iterations to MP (0.05 RMS)", False), (axes[2], ("smnist", "psmnist"), best, "best test accuracy (%)",
@@ -73,10 +73,18 @@ for ax, tasks, values, label, log in panels:
     ax.legend(fontsize=7)
 for ax, letter in zip(axes, "ABCD"):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "fm-fig03")
 
 # %% [markdown]
-# Lines: mean over instances; bands: minimum to maximum; the dotted line marks $r = 1$. Below, per task and $r$:
+# ```{glue:figure} fm-fig03
+# :name: fm-fig03
+#
+# **Fig 3A–D.** Best test score and iterations to minimal performance against the residual strength $r$: A, B
+# on the adding problems (RMS, MP = 0.05), C, D on sMNIST and psMNIST (accuracy, MP = 50 %). Lines: mean over
+# instances; bands: minimum to maximum; dotted: $r = 1$.
+# ```
+#
+# Below, per task and $r$:
 # mean best score, mean iterations to MP (the budget when not reached) and the mean largest setback of the
 # test score below its best so far (accuracy points, or decades of RMS; a diverged run counts fully).
 

@@ -58,7 +58,7 @@ best = {k: np.stack(v) for k, v in best.items()}
 with np.errstate(all="ignore"):
     mean = {k: np.nanmean(v, 1) for k, v in best.items()}  # diverged instances (NaN) left out
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.1))
 for kind, colour in zip(("linear", "A", "B"), plotting.PALETTE):
     for ax, axis, x in ((axes[0], "r", R), (axes[1], "phi", PHI)):
@@ -73,7 +73,16 @@ axes[1].set(xlabel=r"rotation angle $\varphi_0$ (rad/step)", ylabel="best test a
 axes[0].legend(fontsize=7)
 for ax, letter in zip(axes, "AB"):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "fm-fig06")
+
+# %% [markdown]
+# ```{glue:figure} fm-fig06
+# :name: fm-fig06
+#
+# **Fig 6A–B.** Best sMNIST test accuracy of the non-linear WCRNN types A (eq. 18) and B (eq. 19) beside the
+# linear-residual WCRNN, A: against the residual strength $r$ ($R = rI$; dotted, $r = 1$), B: against the
+# rotation angle $\varphi_0$ (dashed, $2\pi/28$). Lines: mean over instances; bands: minimum to maximum.
+# ```
 
 # %%
 for (kind, axis), v in sorted(best.items()):

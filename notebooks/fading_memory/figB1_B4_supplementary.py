@@ -70,7 +70,7 @@ COLOURS = dict(zip(fm.FIG02_R, plotting.PALETTE))
 # %% [markdown]
 # ## B.1 — exponents before and after training
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 tasks_b1 = fm.ADD_TASKS[scale] + ("psmnist",)
 fig, axes = plt.subplots(2, len(tasks_b1), figsize=(3.6 * len(tasks_b1), 5), squeeze=False)
 drift = {}
@@ -87,7 +87,15 @@ for col, task in enumerate(tasks_b1):
     axes[1, col].set_xlabel("time step t")
 for ax in axes[:, 0]:
     ax.set_ylabel("running exponent estimate")
-plt.show()
+plotting.show(fig, "fm-figB1")
+
+# %% [markdown]
+# ```{glue:figure} fm-figB1
+# :name: fm-figB1
+#
+# **Fig B.1.** Running estimate of the leading exponent along one sequence, before (top) and after (bottom)
+# training, per task (columns) and residual strength $r$ (colours); dotted, $\log r$.
+# ```
 
 # %%
 # largest gap over the traced exponents of the finite instances, before and after training (NaN: all diverged)
@@ -102,14 +110,24 @@ for (task, r), gap in sorted(gaps.items()):
 # %% [markdown]
 # ## B.2 — learning rate × coupling on ADD100
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 for c, run, colour in zip(sup["B2"], b2, plotting.PALETTE):
     plotting.band(ax, run["iteration"].numpy(), run["score"].numpy(), color=colour,
                   label=f"η = {c['lr']}, γ = {c['gamma']}", q=(0, 100), center="mean")
 ax.set(xlabel="training iteration", ylabel="test RMS", yscale="log", title="ADD100, r = 0.995")
 ax.legend(fontsize=7)
-plt.show()
+plotting.show(fig, "fm-figB2")
+
+# %% [markdown]
+# ```{glue:figure} fm-figB2
+# :name: fm-figB2
+#
+# **Fig B.2.** Test RMS on ADD100 during training for each learning rate $\eta$ and coupling $\gamma$
+# ($r = 0.995$; mean over instances, band from minimum to maximum).
+# ```
+
+# %%
 b2_rows = {(c["lr"], c["gamma"]): (fm.instability(run).mean().item(), fm.summary(run)["best"].nanmean().item(),
                                    fm.summary(run)["iterations"].mean().item()) for c, run in zip(sup["B2"], b2)}
 for (lr, gamma), (setback, best_rms, mp) in b2_rows.items():
@@ -119,7 +137,7 @@ for (lr, gamma), (setback, best_rms, mp) in b2_rows.items():
 # %% [markdown]
 # ## B.3 — learning curves over r, and the Hessian during training
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.1))
 R = fm.R_GRID[scale]
 shades = plt.cm.viridis(np.linspace(0, 1, len(R)))
@@ -141,14 +159,25 @@ axes[2].set(xlabel="rank", ylabel="|eigenvalue| of the loss Hessian", title="sMN
 axes[2].legend(fontsize=7)
 for ax, letter in zip(axes, "ABC"):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "fm-figB3")
+
+# %% [markdown]
+# ```{glue:figure} fm-figB3
+# :name: fm-figB3
+#
+# **Fig B.3.** A, B: mean test score during training on sMNIST and ADD100 for every residual strength $r$ of
+# {numref}`fm-fig03`. C: loss-Hessian eigenvalue magnitudes by rank on sMNIST, before (solid) and after (dashed)
+# training, first instance.
+# ```
+
+# %%
 for r, (b, a) in hessian_change.items():
     print(f"r = {r}: largest |Hessian eigenvalue| {b:.3e} before, {a:.3e} after training")
 
 # %% [markdown]
 # ## B.4 — rotations: learning curves, gradient norms, orthogonal vs heterogeneous rotations
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.1))
 shades = plt.cm.plasma(np.linspace(0, 0.9, len(rotations)))
 for (phi, run), shade in zip(sorted(rotations.items()), shades):
@@ -169,7 +198,18 @@ axes[2].set(xlabel="training iteration", ylabel="test accuracy (%)",
 axes[2].legend(fontsize=7)
 for ax, letter in zip(axes, ("A", "B", "D")):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "fm-figB4")
+
+# %% [markdown]
+# ```{glue:figure} fm-figB4
+# :name: fm-figB4
+#
+# **Fig B.4 A, B, D.** A: mean test accuracy during training for the homogeneous rotations of {numref}`fm-fig04`.
+# B: $\lVert\partial L/\partial x_t\rVert_\infty$ before training for several $\varphi_0$. D: a random
+# orthogonal residual against heterogeneous rotations (mean and range over instances).
+# ```
+
+# %%
 orth_best = {c["residual"]["kind"]: fm.summary(run)["best"].nanmean().item()
              for c, run in zip(sup["B4_orthogonal"], b4_orth)}
 print("best accuracy:", ", ".join(f"{k} {v:.1f} %" for k, v in orth_best.items()))

@@ -51,7 +51,7 @@ cfg = gf.FIG01[scale]
 result = gf.fig01(scale, seed=seed, device=device)
 print(cfg)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 epochs_b, epochs = np.arange(1, cfg.epochs_b + 1), np.arange(1, cfg.epochs + 1)
 fig, axes = plotting.figure(3, width=3.0, height=2.6)
 ax_b, ax_c, ax_d = axes[0]
@@ -85,13 +85,17 @@ ax_d.set_ylabel(r"$\lambda_i$ (1/step)")
 ax_d.legend()
 plotting.panel_label(ax_d, "D")
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks, g ~ U(0, 1), lr = {cfg.lr:g} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig01")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig01
+# :name: gf-fig01
+#
 # **Fig 1B–D (reproduced at the scale shown in the title).** B: per-epoch estimate of $\lambda_1$
 # for each network while flossing toward each target (dashed). C: flossing loss, median and 25–75 %
 # band over networks. D: Lyapunov spectra from a long independent run after flossing $k$ exponents
 # to zero (colours) and before flossing (grey), one line per network.
+# ```
 #
 # ## Paper vs this book
 #

@@ -80,7 +80,7 @@ kB, tB = result["kappa_B"].numpy(), result["theory_B"].numpy()  # (condition, ne
 lam = result["exponents"]  # (condition, network, N), sorted
 LIMIT = 2.0 ** cfg.bits
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 colors = {before: plotting.PALETTE[0], after: plotting.PALETTE[1]}
 names = {before: "initialisation", after: f"after flossing k = {cfg.k}"}
 fig, axes = plotting.figure(3, width=3.2, height=2.9)
@@ -151,9 +151,12 @@ ax_c.legend(fontsize=7, loc="upper left")
 plotting.panel_label(ax_c, "C")
 fig.suptitle(f"N = {cfg.N}, g = {cfg.g}, x ~ U[0, 1), {cfg.networks} network(s), E_f = {cfg.epochs} "
              f"epochs [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig02")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig02
+# :name: gf-fig02
+#
 # **Fig 2A–C (reproduced at the scale shown in the title).** A: $\kappa_2$ of the long-term Jacobian
 # applied to $m$ random orthonormal directions, against the horizon, for the initial network (blue) and
 # the same network after flossing its first $k$ exponents (orange); thin lines are 256-bit simulations
@@ -164,6 +167,7 @@ plt.show()
 # for $m \le 2k$ around the guide. C: every simulated point of the panel-B sweep ($m \ge 2$, horizons
 # up to $t_B$, all networks) against eq. 10, coloured by the number of flossed exponents $k$; the black
 # line is equality.
+# ```
 
 # %%
 out_of_range_A = {names[c]: hA[np.isnan(kA[c]).any(axis=(0, 1))].tolist() for c in (before, after)}

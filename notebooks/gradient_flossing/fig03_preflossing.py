@@ -51,7 +51,7 @@ print(cfg)
 # epochs, $T = 300$, $E_f = 500$), so that the page runs in minutes on two CPU cores; the `paper`
 # configuration restores every value.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 TASKS = {"copy": "delayed copy", "xor": "continuous XOR"}
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "pre": ("preflossing", plotting.PALETTE[1])}
 
@@ -81,12 +81,16 @@ for col, (task, title) in enumerate(TASKS.items()):
     plotting.panel_label(ax, "CD"[col])
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks per delay, {cfg.epochs} epochs, T = {cfg.steps}, "
              f"E_f = {cfg.floss_epochs} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig03")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig03
+# :name: gf-fig03
+#
 # **Fig 3 (at the scale in the title).** A, B: test loss over training at $d = 40$ (`smoke`: smaller),
 # median (thick) and individual networks (thin), without flossing and after preflossing. C, D: mean
 # final test loss against the delay, 20–80 % percentile band, one dot per network.
+# ```
 #
 # ## Paper vs this book
 #

@@ -55,7 +55,7 @@ print(cfg)
 # Accuracies are those of each epoch's fresh batch, before that epoch's update. Fig 14 trains at
 # $d = 70$ only, as the paper shows it.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 TASKS = {"binary_xor": "temporal XOR", "spatial_xor": "spatial XOR"}
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "pre": ("preflossing", plotting.PALETTE[1]),
               "during": ("flossing during training", plotting.PALETTE[2])}
@@ -96,12 +96,16 @@ for col, (task, title) in enumerate(TASKS.items()):
     plotting.panel_label(ax, "CD"[col])
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks per delay, {cfg.epochs} epochs, T = {cfg.steps}, "
              f"E_f = {cfg.floss_epochs}, k = {cfg.k} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig04-14")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig04-14
+# :name: gf-fig04-14
+#
 # **Fig 4 (at the scale in the title).** A, B: test accuracy over training at the delay in the panel
 # title, mean (thick) and individual networks (thin); chance level dotted. C, D: mean final test accuracy
 # against the delay, 20–80 % percentile band, one dot per network.
+# ```
 #
 # ## Paper vs this book
 #
@@ -170,18 +174,22 @@ card.record(
 # chance at $d = 70$; where the verdict below is negative for that reason, the `paper` configuration
 # ($10^4$ epochs, $T = 300$, $E_f = 500$, 20 networks) is the one that can decide the claim.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(2, width=3.4, height=2.6)
 for col, (task, title) in enumerate(TASKS.items()):
     accuracy_over_epochs(axes[0, col], orthogonal, task, f"orthogonal init, {title}")
     plotting.panel_label(axes[0, col], "AB"[col])
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks, {cfg.epochs} epochs, T = {cfg.steps}, "
              f"E_f = {cfg.floss_epochs}, k = {cfg.k} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig04-14-2")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig04-14-2
+# :name: gf-fig04-14-2
+#
 # **Fig 14 (at the scale in the title).** Test accuracy over training of orthogonally initialised networks
 # at the delay in the panel title, mean (thick) and individual networks (thin); chance level dotted.
+# ```
 #
 # Criterion, fixed before looking at the numbers: on each task, the mean final accuracy at $d = 70$ with
 # flossing during training and with preflossing exceeds that without flossing by more than 5 points —

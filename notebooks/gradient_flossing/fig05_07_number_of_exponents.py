@@ -46,7 +46,7 @@ print(cfg)
 # 100 epochs from epoch 0 (five episodes), $k \in \{1, 5, 20, 75\}$, $d \in \{10, 20, 40\}$; the paper
 # trains for $10^4$ epochs with $T = 300$ and $E_f = 500$ over a finer grid (the `paper` configuration).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 # "final" = mean accuracy over the last 5 % of epochs (at least 10)
 final = {s: {block: gf.final_mean(curves).numpy() for block, curves in blocks.items()}
          for s, blocks in accuracy.items()}
@@ -86,12 +86,16 @@ for ax in axes[0, :2]:
     ax.axhline(0.5, color="k", lw=0.5, ls=":")
 fig.suptitle(f"binary temporal XOR, N = {cfg.N}, {cfg.networks} networks per (d, k), {cfg.epochs} epochs, "
              f"T = {cfg.steps}, E_f = {cfg.floss_epochs} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig05-07")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig05-07
+# :name: gf-fig05-07
+#
 # **Figs 5 and 7 (at the scale in the title).** A: mean final accuracy against the delay for each $k$
 # (25–75 % band, one dot per network); B: the same against $k$ for each delay; C, D: median final accuracy
 # over the $(k, d)$ plane with flossing during training and with preflossing only.
+# ```
 #
 # ## Paper vs this book
 #

@@ -68,7 +68,7 @@ for g, s in sorted(zip(result["gains"].numpy(), silent)):
     print(f"  g = {g:.2f}: {s:.1%} of steps; a window of {window_steps} accumulated steps holds one with "
           f"probability ~{1 - (1 - s) ** window_steps:.0%} (were steps independent)")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 MODELS = {"lstm": "LSTM", "relu_zero_mean": "ReLU, zero-mean W (variant)"}
 colors = plt.cm.viridis(result["gains"].numpy())
 fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)
@@ -95,13 +95,17 @@ fig.colorbar(plt.cm.ScalarMappable(plt.Normalize(0, 1), plt.cm.viridis), ax=axes
              shrink=0.6)
 fig.suptitle(f"N = {cfg.N}, {cfg.networks} networks, window {cfg.window} ({cfg.transient} transient), "
              f"lr {cfg.lr} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig06")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig06
+# :name: gf-fig06
+#
 # **Fig 6 (at the scale in the title).** A, C: $\lambda_1$ of each network (colour: its gain $g$) over
 # flossing epochs, each estimated from that epoch's window; dashed: the target. B, D: the flossing loss,
 # median and 25–75 % band. The paper's ReLU networks ($W$ mean $-0.1$) cannot be shown: their loss is
 # infinite from the first epoch.
+# ```
 #
 # ## Paper vs this book
 #

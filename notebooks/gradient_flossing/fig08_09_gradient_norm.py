@@ -99,7 +99,7 @@ print("flossed networks: first epoch above 55 % (running mean):", onsets)
 print("unflossed networks: first epoch above 55 % (running mean):", leaves_chance(acc["none"]))
 print("flossed networks: epoch at which |dL/dh0| had risen above 1e-3:", rises)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "during": ("flossing during training", plotting.PALETTE[1])}
 NETWORK_COLORS = plotting.PALETTE[1:7]
 
@@ -139,14 +139,18 @@ for ax, letter in zip(axes.flat, "ABCD"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"temporal XOR, d = {d}: N = {cfg.N}, {cfg.networks} networks per condition, {cfg.epochs} epochs, "
              f"T = {cfg.steps}, E_f = {cfg.floss_epochs}, k = {cfg.k} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig08-09")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig08-09
+# :name: gf-fig08-09
+#
 # **Fig 8 (at the scale in the title).** A: $|d\mathcal{L}/dh_0|$ over training for networks without flossing
 # (blue) and with flossing during training (orange), individual networks thin, median thick; dashed vertical
 # lines mark the flossing episodes, the dotted horizontal line $10^{-6}$. B: test accuracy of the same
 # networks. C: A on a linear scale, one colour per flossed network, unflossed networks in black. D: running-mean
 # accuracy, colours as in C.
+# ```
 
 # %% tags=["hide-input"]
 if not left:

@@ -59,7 +59,7 @@ print(f"delay d = {d}; singular values {indices}; flossing episodes before epoch
 # which starts from the same weights. Epochs are counted from 0; the record of epoch $e$ comes after the
 # flossing episode that runs before $e$, if any.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "during": ("flossing during training", plotting.PALETTE[2])}
 epochs = np.arange(cfg.epochs)
 window = max(5, cfg.epochs // 40)  # running mean of the accuracy panels
@@ -97,19 +97,23 @@ handles, labels = axes[0, 0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="outside lower center", ncols=2)
 fig.suptitle(f"temporal XOR, d = {d}: N = {cfg.N}, {cfg.epochs} epochs, T = {cfg.steps}, E_f = {cfg.floss_epochs}, "
              f"k = {cfg.k} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig10-11")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig10-11
+# :name: gf-fig10-11
+#
 # **Figs 10 and 11 (at the scale in the title).** One row per network realisation (the top row plays the
 # part of Fig 10, the bottom row that of Fig 11). A: the selected singular
 # values of the recurrent-weight gradient over training, without flossing (blue) and with flossing during
 # training (green, same initial weights); dashed vertical lines mark the flossing episodes. B: test accuracy of
 # the same two networks (thin: every epoch; thick: running mean over the number of epochs printed below).
+# ```
 #
 # The next panel condenses all networks at this delay into one number per epoch, the condition number
 # $\kappa = \sigma_1/\sigma_{\rm last}$ of $d\mathcal{L}/dW$.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 kappa = {s: v[..., 0] / v[..., -1] for s, v in sv.items()}  # (E, networks)
 print(f"running window of the accuracy panels: {window} epochs")
 fig, axes = plotting.figure(1, 1, width=5.0, height=2.8)
@@ -120,10 +124,14 @@ for e in episodes:
 ax.set_xlabel("epoch")
 ax.set_ylabel(rf"$\sigma_{{{indices[0]}}}/\sigma_{{{indices[-1]}}}$ of $d\mathcal{{L}}/dW$")
 ax.set_title(f"all {cfg.networks} networks per condition, d = {d} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig10-11-2")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig10-11-2
+# :name: gf-fig10-11-2
+#
 # **Condition number, all networks at delay $d$.** Individual networks thin, median thick; episodes dashed.
+# ```
 #
 # ## Paper vs this book
 #

@@ -46,7 +46,7 @@ print(cfg)
 # solution for flossing to disturb; the `book` scale therefore uses $d = 10$, a delay every protocol
 # learns, to test the mechanism the claim is about. The `paper` configuration keeps $d = 70$.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]),
               "during": (f"flossing at epochs 0–{4 * cfg.floss_every}", plotting.PALETTE[2]),
               "throughout": ("flossing throughout", plotting.PALETTE[3])}
@@ -69,13 +69,17 @@ for ax, letter in zip(axes[0], "ABC"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"binary temporal XOR, d = {cfg.delay}, N = {cfg.N}, {cfg.networks} networks, E_f = {cfg.floss_epochs}, "
              f"k = {cfg.k} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig12")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig12
+# :name: gf-fig12
+#
 # **Fig 12 (at the scale in the title).** A: test accuracy (mean thick, networks thin); B: test error;
 # C: $|dL/dh_0|$ (median thick). Dashed lines: the epochs at which the "throughout" networks start a
 # flossing episode. The two flossed protocols share seeds and episodes up to epoch 400, so their curves
 # coincide until the first episode that only "throughout" runs.
+# ```
 #
 # ## Paper vs this book
 #

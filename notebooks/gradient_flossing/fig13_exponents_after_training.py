@@ -49,7 +49,7 @@ print(trained)
 # 3 networks per delay and delays 10, 40 and 70 (the paper: $10^4$ epochs, $T = 300$, a finer delay grid);
 # exponents come from runs of 3000 steps after 300 transient steps.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 CONDITIONS = {"none": "no flossing", "during": "flossing during training"}
 delays = np.array(trained.delays)
 fine = np.linspace(0, delays.max() * 1.05, 200)
@@ -76,12 +76,16 @@ for row, index in enumerate(result["indices"]):
 fig.colorbar(points, ax=axes, label="final test accuracy", shrink=0.6)
 fig.suptitle(f"spatial XOR, N = {trained.N}, {trained.networks} networks per delay, {trained.epochs} epochs, "
              f"T = {trained.steps} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig13")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig13
+# :name: gf-fig13
+#
 # **Fig 13 (at the scale in the title).** Exponents of every trained network against its delay (dots spread
 # slightly sideways), coloured by final test accuracy (mean over the last 5 % of epochs; blue = chance,
 # red = 100 %). Dashed: the paper's fit. Top row $\lambda_1$, bottom row $\lambda_{10}$.
+# ```
 #
 # ## Paper vs this book
 #

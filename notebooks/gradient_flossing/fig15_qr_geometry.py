@@ -123,7 +123,7 @@ turn = torch.rad2deg(torch.arccos((first_old * first_new).sum(-1).abs().clamp(ma
 print(f"angle between the lines of q1_s and q1_s+1: {turn[s_star]:.1f} deg at the drawn step, "
       f"median {turn.median():.1f} deg over the window")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 BLUE, ORANGE, GREEN, RED, PURPLE = (plotting.PALETTE[i] for i in range(5))
 GREY = "0.6"
 
@@ -250,9 +250,12 @@ ax_c.set_title(r"QR step $D_s Q_s = Q_{s+1} R^{s+1}$, drawn in the new basis $Q_
 ax_c.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5), ncol=3, fontsize=8, handlelength=1.4)
 plotting.panel_label(ax_c, "C")
 fig.suptitle(f"One QR step of the Hénon map (a = {henon.a}, b = {henon.b}) at step s = {TRANSIENT + s_star}")
-plt.show()
+plotting.show(fig, "gf-fig15")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig15
+# :name: gf-fig15
+#
 # **Fig 15 (reproduced with a real step).** **A** The Hénon attractor and the state at which the
 # drawn step starts. **B** The settled tangent basis $Q_s$ (blue, dashed unit square), its image
 # under the Jacobian (grey parallelogram) and the new basis $Q_{s+1}$ from the QR decomposition
@@ -261,6 +264,7 @@ plt.show()
 # has base $R_{11}$ and height $R_{22}$, so the orange rectangle $R_{11} \times R_{22}$ has the same
 # area; cut the hatched triangle off one end and slide it by $R_{11}$ to the other. $R_{12}$ is the
 # shear, the part of $D_s q^2_s$ along $q^1_{s+1}$; it changes neither the area nor the exponents.
+# ```
 #
 # The drawn step is the first one after the transient whose stretch $\log R_{11}$ lies within 0.03 of
 # the average $\lambda_1$, so it is a typical step; and because $R_{11}R_{22} = 0.3$ at every step, its
@@ -273,7 +277,7 @@ plt.show()
 #
 # Repeating such steps and averaging $\log R_{ii}$ gives the exponents (eq. 27 of the paper):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(1, width=5.0, height=2.6)
 ax_d = axes[0, 0]
 for i, (color, ref) in enumerate(zip((BLUE, RED), LAMBDA_REF, strict=True)):
@@ -286,11 +290,15 @@ ax_d.set_xlabel("steps accumulated $t$")
 ax_d.set_ylabel("estimate (1/step)")
 ax_d.set_title(rf"running mean of $\log R_{{ii}}$ over {STEPS} steps [scale: {scale}]")
 ax_d.legend(loc="center right", fontsize=8)
-plt.show()
+plotting.show(fig, "gf-fig15-2")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig15-2
+# :name: gf-fig15-2
+#
 # **Running estimates.** The averages of $\log R_{11}$ and $\log R_{22}$ along the trajectory and their
 # sum, against the number of accumulated steps; dashed: the literature values and $\log b$.
+# ```
 #
 # ## Paper vs this book
 #

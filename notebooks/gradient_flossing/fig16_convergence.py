@@ -42,7 +42,7 @@ result = gf.fig16(scale, seed=seed, device=device)
 steps, running = result["steps"].numpy(), result["running"].numpy()  # running: (t, initial condition, N)
 print(cfg)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(len(cfg.indices), width=2.2, height=2.2)
 for ax, i in zip(axes[0], cfg.indices):
     ax.plot(steps, running[:, :, i - 1], color=plotting.PALETTE[0], alpha=0.6, lw=0.8)
@@ -52,11 +52,15 @@ for ax, i in zip(axes[0], cfg.indices):
 axes[0, 0].set_ylabel("estimate (1/step)")
 fig.suptitle(f"N = {cfg.N}, g = {cfg.g}, σ = {cfg.sigma}, {cfg.initial_conditions} initial conditions "
              f"[scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-fig16")
 
 # %% [markdown]
+# ```{glue:figure} gf-fig16
+# :name: gf-fig16
+#
 # **Fig 16 (reproduced).** Running estimates of selected Lyapunov exponents of one network for
 # different initial conditions, against simulation time.
+# ```
 #
 # ## Paper vs this book
 #

@@ -47,12 +47,19 @@ print(cfg, f"\n{result['threads']} torch threads, device {device}")
 # The exponent of a sweep is the slope of a straight-line fit of $\log t$ against $\log x$ over its two
 # largest values, where fixed per-step overheads matter least; the model's exponent is given beside it.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.cost_sweeps(seconds, gf.COST_SWEEPS, gf.cost_exponent)
 fig.suptitle(f"T = {cfg.steps}, base N = {cfg.base_N}, base k = {cfg.base_k}, {device} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "gf-table01")
 
 # %% [markdown]
+# ```{glue:figure} gf-table01
+# :name: gf-table01
+#
+# **Table 1, measured.** Seconds per epoch of training and of flossing against each size (log–log), with
+# the exponent fitted over the two largest sizes and the cost model's exponent.
+# ```
+#
 # With $k$ fixed, the model's flossing exponent in $N$ is 2 ($N^2 k$ Jacobian products); in $k$ it is 1
 # for the Jacobian products, rising toward 2 where the QR's $N k^2$ dominates. Against $t_\mathrm{ONS}$ the
 # model predicts only the QR share to fall, as $1/t_\mathrm{ONS}$.

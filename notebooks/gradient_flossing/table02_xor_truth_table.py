@@ -110,7 +110,7 @@ x_t, y_t = stream_t.inputs[:, 0, 0, 0].numpy(), stream_t.targets[:, 0, 0, 0].num
 x_s, y_s = stream_s.inputs[:, 0, 0].numpy(), stream_s.targets[:, 0, 0, 0].numpy()
 
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 def raster(ax, rows, labels, delay, sources, t_star, title):
     """Bits as squares: rows[i][t] in {0, 1}; the last row is the target, undefined before `delay`."""
     n_rows = len(rows)
@@ -155,12 +155,16 @@ raster(ax_b, [x_s[:, 0], x_s[:, 1], x_s[:, 2], y_s],
        rf"x^2_{{{t_b - d_spatial}}} \oplus x^3_{{{t_b - d_spatial}}} = "
        + r" \oplus ".join(str(int(v)) for v in x_s[t_b - d_spatial]) + rf" = {int(y_s[t_b])}$")
 ax_b.set_xlabel("time step $t$")
-plt.show()
+plotting.show(fig, "gf-table02")
 
 # %% [markdown]
+# ```{glue:figure} gf-table02
+# :name: gf-table02
+#
 # **Sampled streams.** One draw of each task (seed `seed`): inputs in blue, targets in green,
 # undefined targets dashed. Reading any defined target back to the outlined inputs reproduces a row
 # of the tables above.
+# ```
 #
 # ## Paper vs this book
 #

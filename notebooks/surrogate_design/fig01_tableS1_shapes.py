@@ -73,7 +73,7 @@ Markdown("\n".join(rows))
 # $[-2000, 2000]$ (step $10^{-5}$ within $|v| < 10$) (the heavy tail of the $q$-PseudoSpike with $q = 1.56$, the authors' default, decays like
 # $|v|^{-1.56}$, so a part of its unit area lies outside any finite window).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(3, width=3.7, height=3.0)
 axes = axes[0]
 for k, name in enumerate(surrogate.TABLE_S1[:-1]):
@@ -109,13 +109,17 @@ axes[2].set_title("(200, 300) weight matrix")
 axes[2].legend(fontsize=6)
 for ax, letter in zip(axes, "ABC"):
     plotting.panel_label(ax, letter)
-plt.show()
+plotting.show(fig, "sd-fig01-tableS1")
 
 # %% [markdown]
+# ```{glue:figure} sd-fig01-tableS1
+# :name: sd-fig01-tableS1
+#
 # **Fig 1.** A: the seven shapes at dampening and sharpness 1 (the $q$-PseudoSpike with the authors' default
 # $q = 1.56$). B: the $q$-PseudoSpike for the paper's ten values of $q$ from 1.01 to 16.85 on a log scale: small
 # $q$ gives fat power-law tails, large $q$ approaches the exponential (dashed). C: the three distributions with
 # He (green) and Glorot (blue) variance for a weight of shape (200, 300), sampled once.
+# ```
 #
 # ## Paper vs this book
 #

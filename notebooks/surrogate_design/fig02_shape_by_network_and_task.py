@@ -91,7 +91,7 @@ with torch.no_grad(), torch.random.fork_rng():
             rates.append(inputs.mean().item())
         print(f"{name}: spikes per neuron-step at initialisation, layer 1 {rates[0]:.2f}, layer 2 {rates[1]:.2f}")
 
-# %%
+# %% tags=["hide-input", "remove-output"]
 NAMES = sd.SHAPE_LABELS
 COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
 TASK_NAMES = {"shd": "SHD" + (" [stand-in]" if shd_standin else ""), "sl_mnist": "sl-MNIST", "ptb": "PTB"}
@@ -107,9 +107,16 @@ for ax, (task, kind) in zip(axes.flat, panels):
     ax.set_ylabel("validation loss")
 axes[0, 0].legend(fontsize=8)
 fig.suptitle("Fig 2: upper row, network dependence on SHD; lower row, task dependence for LIF")
-plt.show()
+plotting.show(fig, "sd-fig02")
 
 # %% [markdown]
+# ```{glue:figure} sd-fig02
+# :name: sd-fig02
+#
+# **Fig 2.** Validation loss over training for each surrogate shape (dashed: rectangular). Upper row: LIF,
+# ALIF and sLSTM networks on SHD; lower row: the LIF network on SHD, sl-MNIST and PTB.
+# ```
+#
 # The table gives each run's last validation loss, its best validation accuracy (classification) or
 # perplexity (PTB), and whether it learned at all: a run *fails* when its last validation loss is within 2 %
 # of the loss of a constant uniform prediction (label-smoothed cross-entropy of $1/C$: $\log C$) or is not

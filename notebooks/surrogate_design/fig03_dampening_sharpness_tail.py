@@ -60,7 +60,7 @@ def accuracy(shape, dampening=1.0, sharpness=1.0):
     return best.get((shape, dampening, sharpness, None), np.nan)
 
 
-# %%
+# %% tags=["hide-input", "remove-output"]
 NAMES = sd.SHAPE_LABELS
 COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
 dampenings = sorted(set(sweep["dampening"]))
@@ -79,7 +79,16 @@ for ax, label in zip(axes, ("dampening γ (sharpness 1)", "sharpness s (dampenin
 axes[0].set_ylabel("best validation accuracy (%)")
 axes[0].legend(fontsize=8)
 fig.suptitle("Fig 3: ALIF on sl-MNIST")
-plt.show()
+plotting.show(fig, "sd-fig03")
+
+# %% [markdown]
+# ```{glue:figure} sd-fig03
+# :name: sd-fig03
+#
+# **Fig 3.** Best validation accuracy of the ALIF network on sl-MNIST for each surrogate shape, against the
+# surrogate's dampening (sharpness 1), its sharpness (dampening 1), and the tail fatness $q$ of the
+# $q$-PseudoSpike ($q = 2$ is the fast sigmoid).
+# ```
 
 # %%
 columns = [(f"γ = {d:g}", dict(dampening=d)) for d in dampenings] + [

@@ -53,7 +53,7 @@ for c, r in zip(configs, runs):
     accuracy.setdefault((c["init"], c["shape"]), []).append(100 * r["accuracy"].max().item())
 accuracy = {k: np.array(v) for k, v in accuracy.items()}
 
-# %%
+# %% tags=["hide-input", "remove-output"]
 NAMES = {**sd.SHAPE_LABELS, "tie": "(tie)"}
 COLOURS = dict(zip(sd.SHAPES, plotting.PALETTE))
 fig, ax = plt.subplots(figsize=(12, 3.8), constrained_layout=True)
@@ -68,7 +68,15 @@ ax.set_ylabel("best validation accuracy (%)")
 ax.set_title("Fig 4: ALIF on SHD" + (" [synthetic stand-in data]" if standin else "")
              + f", mean ± std over {sd.FIG04_SEEDS[scale]} seeds")
 ax.legend(ncol=6, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-plt.show()
+plotting.show(fig, "sd-fig04")
+
+# %% [markdown]
+# ```{glue:figure} sd-fig04
+# :name: sd-fig04
+#
+# **Fig 4.** Best validation accuracy of the ALIF network on SHD for each initialisation scheme (groups) and
+# surrogate shape (bars), mean ± standard deviation over seeds.
+# ```
 
 # %%
 

@@ -132,7 +132,7 @@ print(f"CIII dampening² = {gamma_iii**2:.2e} against CIV's E[σ'²] = {target_i
 for label, ms in curves.items():
     print(f"{label}: mean square after {len(ms) - 1} steps back = {ms[-1] / ms[0]:.3g} × the start")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(3, width=3.7, height=3.0)
 axes = axes[0]
 bins = np.linspace(-4, 4, 81)
@@ -165,15 +165,19 @@ axes[2].legend(fontsize=6)
 for ax, letter in zip(axes, "ABC"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"LIF layer at initialisation, n = {N}, {NETWORKS} networks [scale: {scale}]")
-plt.show()
+plotting.show(fig, "sd-fig05")
 
 # %% [markdown]
+# ```{glue:figure} sd-fig05
+# :name: sd-fig05
+#
 # **Figure.** A: the centred voltage after the transient, pooled over networks and steps, in units of its
 # standard deviation, for Glorot-uniform recurrent weights (naive), CI's mean with variance $1/n$, and CI with
 # CII's variance; the legend gives the share of neuron-steps above threshold. B: the ratio of the recurrent to
 # the input current's variance, one dot per network. C: the backward pass's mean square, relative to its
 # start, as the gradient travels back in time (curves that explode leave the panel; their final values are
 # printed above).
+# ```
 
 # %% [markdown]
 # ## Training with the conditions
@@ -195,6 +199,8 @@ trained = {}
 for c, r in zip(train_configs, train_runs):
     trained.setdefault(c["init"], []).append(r)
 INIT_NAMES = {"glorot_uniform": "naive (Glorot uniform)", "ci": "CI", "cii": "CII", "ci_cii": "CI + CII"}
+
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
 for k, (name, rs) in enumerate(trained.items()):
     for j, r in enumerate(rs):
@@ -207,7 +213,17 @@ for ax in axes:
     ax.set_xlabel("epoch")
 axes[0].legend(fontsize=8)
 fig.suptitle("Fig 5 (training): LIF on SHD" + (" [synthetic stand-in data]" if shd_standin else ""))
-plt.show()
+plotting.show(fig, "sd-fig05-2")
+
+# %% [markdown]
+# ```{glue:figure} sd-fig05-2
+# :name: sd-fig05-2
+#
+# **Fig 5, training.** Validation loss and accuracy over training of the LIF network on SHD for each
+# initialisation (one line per seed).
+# ```
+
+# %%
 best_accuracy = {name: np.array([100 * r["accuracy"].max().item() for r in rs]) for name, rs in trained.items()}
 for name, acc in best_accuracy.items():
     print(f"{INIT_NAMES[name]:24s} best validation accuracy {acc.mean():.1f} ± {acc.std():.1f} %")

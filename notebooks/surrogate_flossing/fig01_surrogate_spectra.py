@@ -56,7 +56,7 @@ cfg = sf.FIG01[scale]
 result = sf.fig01(scale, seed=seed, device=device)
 print(cfg)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 exponents = result["exponents"].numpy()  # (gs, networks, N)
 index = np.arange(1, cfg.N + 1)
 lambda_max = 0.5 * np.log(result["slope_sq"].numpy())
@@ -86,13 +86,17 @@ ax_d.set_ylabel("i")
 ax_d.set_title(f"surrogate Jacobian, g = {cfg.g_jacobian:g}")
 plotting.panel_label(ax_d, "D")
 fig.suptitle(f"binary RNN, N = {cfg.N}, {cfg.networks} networks, {cfg.steps} steps [scale: {scale}]")
-plt.show()
+plotting.show(fig, "sf-fig01")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig01
+# :name: sf-fig01
+#
 # **Fig 1B, D.** B: surrogate Lyapunov spectra (thin lines, one per network) and the mean-field
 # triangle law of eq. 6 (dashed, median over networks of the prediction from each network's own
 # $\Delta_0$ and $\langle\phi'^2\rangle$); exponents predicted to be $-\infty$ are not drawn.
 # D: absolute entries of one surrogate Jacobian at $g = 10$ (log colour scale; exact zeros white).
+# ```
 #
 # ## Paper vs this book
 #

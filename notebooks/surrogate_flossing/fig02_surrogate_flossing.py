@@ -48,7 +48,7 @@ cfg = sf.FIG02[scale]
 result = sf.fig02(scale, seed=seed, device=device)
 print(cfg)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 epochs = np.arange(1, cfg.epochs + 1)
 fig, axes = plotting.figure(2, width=3.6, height=2.8)
 ax_a, ax_b = axes[0]
@@ -79,13 +79,17 @@ ax_b.legend(loc="lower left")
 plotting.panel_label(ax_b, "B")
 fig.suptitle(f"binary RNN, N = {cfg.N}, {cfg.networks} networks, {cfg.epochs} epochs, lr = {cfg.lr:g} "
              f"[scale: {scale}]")
-plt.show()
+plotting.show(fig, "sf-fig02")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig02
+# :name: sf-fig02
+#
 # **Fig 2A, B.** A: per-epoch estimate of the leading surrogate exponent while flossing it to zero
 # from each initial sharpness $g$ (thin: networks; thick: median). B: surrogate spectra from an
 # independent long run after flossing $k$ exponents at $g = 1$ (thin: networks; thick: median) and
 # before flossing (grey).
+# ```
 #
 # ## Paper vs this book
 #

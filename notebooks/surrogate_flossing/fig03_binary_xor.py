@@ -65,7 +65,7 @@ print(cfg)
 # networks per delay and condition. Accuracies are those of each epoch's fresh batch before that
 # epoch's update (test accuracies); the "final" accuracy is the mean over the last 5 % of epochs.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 CONDITIONS = {"none": ("no flossing", plotting.PALETTE[0]), "adaptive": ("adaptive flossing", plotting.PALETTE[1])}
 delays = sorted(result["none"]["accuracy"])
 fig, axes = plotting.figure(4, width=2.9, height=2.6)
@@ -99,18 +99,21 @@ for ax, letter in zip((ax_a, ax_b, ax_c, ax_d), "ABCD"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"binary RNN, N = {cfg.N}, k = {cfg.k}, T = {cfg.steps}, {cfg.epochs} epochs, "
              f"{cfg.networks} networks per point [scale: {scale}]")
-plt.show()
+plotting.show(fig, "sf-fig03")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig03
+# :name: sf-fig03
+#
 # **Fig 3A–D.** A: test accuracy at $d = 18$ (thin: networks; thick: median; ticks at the bottom:
 # epochs at which some network got an adaptive episode). B: final test accuracy (mean ± s.d. over
 # networks). C: gradient norm with respect to the initial state at $d = 18$. D: that norm averaged
 # over epochs (median and 25–75 % band over networks). Dotted: chance.
+# ```
 #
-# The sharpness $g$ of the adaptively flossed networks over training (trained down by flossing,
-# raised ×1.2 at each adaptive episode):
+# The sharpness $g$ of the adaptively flossed networks over training is shown in {numref}`sf-fig03-2`.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(1, width=3.6, height=2.4)
 ax = axes[0][0]
 for j, d in enumerate(delays):
@@ -119,7 +122,20 @@ for j, d in enumerate(delays):
             label=f"d = {d}")
 ax.set(xlabel="epoch", ylabel="median g", yscale="log")
 ax.legend(fontsize=7)
-plt.show()
+plotting.show(fig, "sf-fig03-2")
+
+# %% [markdown]
+# ```{glue:figure} sf-fig03-2
+# :name: sf-fig03-2
+#
+# **Sharpness under adaptive flossing.** Median surrogate sharpness $g$ over the networks of each delay
+# (colour), epoch by epoch: flossing lowers it, each adaptive episode multiplies it by 1.2.
+# ```
+#
+# How often each network got an adaptive episode, and how many updates were skipped because a gradient
+# overflowed:
+
+# %%
 for d in delays:
     fired = result["adaptive"]["triggered"][d].numpy().sum(0).tolist()
     skipped = {name: result[name]["skipped"][d].numpy().sum(0).tolist() for name in CONDITIONS}

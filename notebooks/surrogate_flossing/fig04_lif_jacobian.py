@@ -76,7 +76,7 @@ print(cfg)
 print(f"state after step {result['step']}: {int(result['spikes'].sum())} of {N} neurons spike; "
       f"{result['run_spikes'].float().mean():.1%} of neuron-steps spike over the run")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 G_SHOWN = 10.0
 
 
@@ -111,9 +111,12 @@ for row, reset in enumerate((False, True)):
 for ax, letter in zip(axes[0], "ABC"):
     plotting.panel_label(ax, letter)
 fig.suptitle(f"N = {N} (2N = {2 * N}), g = {G_SHOWN:g}; grey: exactly 0 [scale: {scale}]")
-plt.show()
+plotting.show(fig, "sf-fig04")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig04
+# :name: sf-fig04
+#
 # **Fig 4.** Surrogate Jacobian of the LIF network at one state, $g = 10$, top without and
 # bottom with the reset term. A: closed form; B: forward-mode autodiff through the network's step; C:
 # $\log_2$ of their absolute difference, grey where the two agree to the last bit. The colour scale of A
@@ -122,6 +125,7 @@ plt.show()
 # neurons far from threshold carry $\phi'_{10} \ll 1$. With the reset, the rows of the neurons that spike
 # keep only their diagonal entry $-P_i\phi'_i$ in $\partial U'/\partial U$ and lose
 # $\partial U'/\partial I$.
+# ```
 #
 # ## Paper vs this book
 #

@@ -71,8 +71,8 @@ for panel, rate in result["rate"].items():
     print(f"panel {panel}: {rate.mean():.2%} of neuron-steps spike ({rate.mean() / DT:.1f} Hz), "
           f"runs between {rate.min():.2%} and {rate.max():.2%}")
 
-# %% tags=["hide-input"]
-def convergence_figure(g, t_ons, reset):
+# %% tags=["hide-input", "remove-output"]
+def convergence_figure(g, t_ons, reset, name):
     res = result["results"][(g, t_ons, reset)]
     time = res["steps"].numpy() * DT
     fig, axes = plotting.figure(2, width=3.6, height=3.0)
@@ -95,35 +95,51 @@ def convergence_figure(g, t_ons, reset):
     axes[0, 1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     mode = "reset included" if reset else "reset ignored"
     fig.suptitle(f"g = {g:g}, t_ONS = {t_ons}, N = {cfg.N}, {mode} [scale: {scale}]")
-    plt.show()
+    plotting.show(fig, name)
 
 
 (g7, t7), (g8, t8) = cfg.conditions
-convergence_figure(g7, t7, True)
+convergence_figure(g7, t7, True, "sf-fig07")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig07
+# :name: sf-fig07
+#
 # **Fig 7 (reproduced at the scale in the title).** Running estimates of selected surrogate Lyapunov
 # exponents against simulation time, $g = 1$, $t_\mathrm{ONS} = 1$, reset term included in the
 # backward pass. A: ten network realisations; B: one network with ten inputs, initial states and bases.
 # Dotted: $-1/\tau_\mathrm{mem}$ and $-1/\tau_\mathrm{syn}$.
+# ```
 
-# %% tags=["hide-input"]
-convergence_figure(g8, t8, True)
+# %% tags=["hide-input", "remove-output"]
+convergence_figure(g8, t8, True, "sf-fig08")
 
 # %% [markdown]
+# ```{glue:figure} sf-fig08
+# :name: sf-fig08
+#
 # **Fig 8 (reproduced at the scale in the title).** The same for $g = 20$, $t_\mathrm{ONS} = 20$: the
 # estimates are updated every 20 steps.
-#
-# The same runs with the reset term ignored in the backward pass (eqs 11–14):
+# ```
 
-# %% tags=["hide-input"]
-convergence_figure(g7, t7, False)
-convergence_figure(g8, t8, False)
+# %% tags=["hide-input", "remove-output"]
+convergence_figure(g7, t7, False, "sf-fig07-no-reset")
+convergence_figure(g8, t8, False, "sf-fig08-no-reset")
 
 # %% [markdown]
-# The whole spectra at the end of the runs of panel A, for both surrogates and both reset modes:
+# ```{glue:figure} sf-fig07-no-reset
+# :name: sf-fig07-no-reset
+#
+# **Fig 7 with the reset term ignored** in the backward pass (eqs 11–14).
+# ```
+#
+# ```{glue:figure} sf-fig08-no-reset
+# :name: sf-fig08-no-reset
+#
+# **Fig 8 with the reset term ignored** in the backward pass.
+# ```
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.figure(2, width=3.6, height=2.8)
 index = np.arange(1, 2 * cfg.N + 1)
 for ax, reset in zip(axes[0], (True, False)):
@@ -139,9 +155,17 @@ for ax, reset in zip(axes[0], (True, False)):
     ax.legend()
 axes[0, 0].set_ylabel(r"$\lambda_i^S$ at $t_\mathrm{sim}$ (1/s)")
 fig.suptitle(f"final surrogate Lyapunov spectra, the {cfg.runs} networks of A, N = {cfg.N} [scale: {scale}]")
-plt.show()
+plotting.show(fig, "sf-spectra")
 
 # %% [markdown]
+# ```{glue:figure} sf-spectra
+# :name: sf-spectra
+#
+# **Final spectra.** The whole surrogate Lyapunov spectra at the end of the runs of panel A of
+# {numref}`sf-fig07` and {numref}`sf-fig08`, for both sharpnesses, with the reset term included (left) and
+# ignored (right). Dotted: $-1/\tau_\mathrm{mem}$ and $-1/\tau_\mathrm{syn}$.
+# ```
+#
 # ## Paper vs this book
 #
 # The paper shows the curves and states two things in words: the estimates converge with simulation

@@ -40,20 +40,27 @@ cfg = sf.TABLE01[scale]
 result = sf.table01(scale, seed=seed, device=device)
 print(cfg, f"\n{result['threads']} torch threads, device {device}")
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "remove-output"]
 fig, axes = plotting.cost_sweeps(result["seconds"], gf.COST_SWEEPS, gf.cost_exponent)
 fig.suptitle(f"binary RNN, T = {cfg.steps}, base N = {cfg.base_N}, base k = {cfg.base_k}, {device} "
              f"[scale: {scale}]")
-plt.show()
-print(f"500 flossing epochs (N = 80, k = 75, 55-step windows) cost {result['preflossing_share']:.1%} "
-      "of 10^4 training epochs (b = 16, T = 300) here")
+plotting.show(fig, "sf-table01")
 
 # %% [markdown]
+# ```{glue:figure} sf-table01
+# :name: sf-table01
+#
 # **Table 1, measured.** Seconds per epoch against each size (log–log), with the exponent fitted over the
 # two largest sizes and the cost model's exponent (dashed). The paper gives the model, not timings, and
 # reports that the flossing it needs (preflossing plus a few episodes) is much smaller than the training
 # itself; the printed share puts a number on one such protocol on this machine, which the paper does not.
-#
+# ```
+
+# %%
+print(f"500 flossing epochs (N = 80, k = 75, 55-step windows) cost {result['preflossing_share']:.1%} "
+      "of 10^4 training epochs (b = 16, T = 300) here")
+
+# %% [markdown]
 # ## Paper vs this book
 #
 # Criteria, fixed before looking at the numbers (as for gradient flossing): a fitted exponent

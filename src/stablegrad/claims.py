@@ -49,9 +49,9 @@ def _claims_file(notebook: str, scale: str, results: Optional[Path]) -> Path:
 
 
 def _table(claims) -> str:
-    rows = ["| Panel | Claim | Paper | Ours | Verdict |", "|---|---|---|---|---|"]
+    rows = ["| Panel | Claim | Paper | Ours | Scale | Verdict |", "|---|---|---|---|---|---|"]
     for c in claims:
-        cells = [c.panel, c.claim + (f" ({c.note})" if c.note else ""), c.paper, c.ours, f"**{c.verdict}**"]
+        cells = [c.panel, c.claim + (f" ({c.note})" if c.note else ""), c.paper, c.ours, c.scale, f"**{c.verdict}**"]
         rows.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
     return "\n".join(rows)
 

@@ -3,7 +3,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["PALETTE", "against_delay", "band", "figure", "panel_label", "runs", "use_style"]
+__all__ = ["PALETTE", "against_delay", "band", "figure", "panel_label", "runs", "show", "use_style"]
 
 # Colour-blind-safe (Okabe-Ito) order; the papers' blue/orange/green map onto the first three.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -39,6 +39,22 @@ def band(ax, x, samples, *, color=None, label=None, q=(25, 75), center="median",
 def panel_label(ax, letter: str) -> None:
     """Bold panel letter in the top-left corner, as in the papers' figures."""
     ax.text(-0.15, 1.05, letter, transform=ax.transAxes, fontweight="bold", fontsize=11, va="bottom")
+
+
+def show(fig, name: str) -> None:
+    """Show ``fig`` and register it as ``name`` for the book, whose ``{glue:figure}`` directive places it as a
+    numbered figure with its caption (the figure cell's own output is removed from the page). Outside a
+    notebook kernel it is only shown."""
+    try:
+        from IPython import get_ipython
+        from myst_nb import glue
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        plt.show()
+        return
+    glue(name, fig)
+    plt.close(fig)
 
 
 def figure(ncols: int, nrows: int = 1, width: float = 3.0, height: float = 2.5):

@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import torch
 
@@ -45,13 +45,14 @@ def config_key(config: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def cached(name: str, config: dict, compute: Callable[[], Any]) -> Any:
+def cached(name: str, config: dict, compute: Callable[[], Any], root: Optional[Path] = None) -> Any:
     """Return the stored result of ``compute()`` for ``(name, config)``, computing it if absent.
 
-    Results live in ``results_dir()/cache/<name>/<hash>.pt`` together with their configuration;
-    a file that cannot be read back (for example, truncated by a crash) is recomputed.
+    Results live in ``<root>/cache/<name>/<hash>.pt`` (``root`` defaults to :func:`results_dir`) together
+    with their configuration; a file that cannot be read back (for example, truncated by a crash) is
+    recomputed, and a crash while writing leaves only a ``.partial`` file, which is never read.
     """
-    path = results_dir() / "cache" / name / f"{config_key(config)}.pt"
+    path = Path(root or results_dir()) / "cache" / name / f"{config_key(config)}.pt"
     if path.exists():
         try:
             stored = torch.load(path, weights_only=False)

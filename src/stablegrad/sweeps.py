@@ -1,22 +1,30 @@
-"""A grid of runs, each cached under its configuration, computed serially or on a process pool.
+"""A grid of runs, each cached under its configuration, on this machine or on a cluster.
 
 Every cell goes through ``stablegrad.store.cached``, so a finished cell is written atomically and never
-recomputed, and an interrupted grid resumes where it stopped. Workers are spawned (not forked: a forked
-PyTorch may hang in its thread pool) and use one thread each, so ``workers`` processes keep that many cores
-busy. A failing cell does not stop the others; the grid raises at the end, naming every failed
-configuration.
+recomputed, and an interrupted grid (a crash, a kill, a lost node) resumes where it stopped. Cells run
+
+- one after the other in this process (``workers=1``, the default),
+- on a pool of ``workers`` processes of this machine, spawned (a forked PyTorch may hang in its thread pool)
+  with one thread each, so that ``workers`` processes keep that many cores busy,
+- or on any ``concurrent.futures.Executor`` passed as ``executor``: ``distributed.Client(...).get_executor()``
+  for dask, or :class:`JobExecutor` around Ray or SLURM (submitit). Recipes are on the book's re-run page.
+
+The results folder is resolved here, in the calling process, and handed to every cell, so workers on other
+machines write where this process reads (a folder they share). A failing cell does not stop the others; the
+grid raises at the end, naming every failed configuration.
 """
 import concurrent.futures as futures
 import inspect
 import multiprocessing
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, Optional, Sequence
 
 import torch
 from tqdm.auto import tqdm
 
-from .store import cached
+from .store import cached, results_dir
 
-__all__ = ["run_grid", "with_defaults"]
+__all__ = ["JobExecutor", "run_grid", "with_defaults"]
 
 
 def with_defaults(function: Callable, config: dict) -> dict:
@@ -26,46 +34,85 @@ def with_defaults(function: Callable, config: dict) -> dict:
     return {**defaults, **config}
 
 
-def _cell(name: str, function: Callable, config: dict):
-    return cached(name, config, lambda: function(**config))
+def _cell(name: str, function: Callable, config: dict, root: Path):
+    return cached(name, config, lambda: function(**config), root=root)
 
 
-def _one_thread_cell(name: str, function: Callable, config: dict):
+def _one_thread_cell(name: str, function: Callable, config: dict, root: Path):
     torch.set_num_threads(1)
-    return _cell(name, function, config)
+    return _cell(name, function, config, root)
+
+
+class JobExecutor(futures.ThreadPoolExecutor):
+    """A ``concurrent.futures.Executor`` over a job system whose ``submit(fn, *args, **kwargs)`` returns a
+    handle: each call becomes one job, and a thread of this process waits for it with ``wait(handle)``.
+    At most ``max_jobs`` jobs are in flight at once.
+
+    SLURM through submitit: ``JobExecutor(submitit.AutoExecutor(folder="slurm").submit)`` (its jobs have
+    ``.result()``, the default ``wait``). Ray: ``JobExecutor(lambda fn, *a, **k: ray.remote(fn).remote(*a, **k),
+    wait=ray.get)``.
+    """
+
+    def __init__(self, submit: Callable, wait: Callable = lambda job: job.result(), max_jobs: int = 64):
+        if not callable(submit) or not callable(wait):
+            raise TypeError(f"JobExecutor: submit and wait must be callables, got {submit!r} and {wait!r}")
+        if not isinstance(max_jobs, int) or isinstance(max_jobs, bool) or max_jobs < 1:
+            raise ValueError(f"JobExecutor: max_jobs must be a positive int, got {max_jobs!r}")
+        super().__init__(max_workers=max_jobs, thread_name_prefix="stablegrad-job")
+        self._submit_job, self._wait = submit, wait
+
+    def submit(self, fn, /, *args, **kwargs) -> futures.Future:
+        """Submit ``fn(*args, **kwargs)`` as one job; the future resolves when ``wait`` returns its result."""
+        return super().submit(lambda: self._wait(self._submit_job(fn, *args, **kwargs)))
+
+
+def _failure_report(name: str, total: int, failed: list) -> str:
+    lines = "\n".join(f"  {config}: {type(error).__name__}: {error}" for config, error in failed)
+    died = any(isinstance(error, futures.BrokenExecutor) for _, error in failed)
+    hint = ("\nA worker process died (killed, or out of memory); run the grid again to compute the lost cells."
+            if died else "")
+    return f"run_grid {name!r}: {len(failed)} of {total} cells failed (the others are cached):\n{lines}{hint}"
 
 
 def run_grid(name: str, function: Callable, configs: Sequence[dict], *, workers: int = 1,
-             progress: bool = True) -> list:
+             executor: Optional[futures.Executor] = None, progress: bool = True) -> list:
     """``[function(**config) for config in configs]``, each result cached as ``(name, config)``.
 
-    ``function`` must be importable by name (a module-level function) when ``workers > 1``; ``configs``
-    are JSON-serialisable keyword dictionaries.
+    ``function`` must be importable by name (a module-level function) when the cells run in other processes;
+    ``configs`` are JSON-serialisable keyword dictionaries. Pass ``workers`` (a local process pool) or
+    ``executor`` (yours, left open), not both.
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"run_grid: workers must be a positive int, got {workers!r}")
-    configs = [dict(c) for c in configs]
+    if executor is not None and not isinstance(executor, futures.Executor):
+        raise TypeError(f"run_grid: executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    if executor is not None and workers != 1:
+        raise ValueError(f"run_grid: pass workers (a local pool) or executor, not both (got workers={workers})")
+    configs, root = [dict(c) for c in configs], results_dir()
     results, failed = [None] * len(configs), []
     bar = tqdm(total=len(configs), desc=name, disable=not progress)
-    if workers == 1:
+    if executor is None and workers == 1:
         for i, config in enumerate(configs):
             try:
-                results[i] = _cell(name, function, config)
+                results[i] = _cell(name, function, config, root)
             except Exception as error:  # noqa: BLE001 - reported with its configuration below
                 failed.append((config, error))
             bar.update()
     else:
-        with futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            jobs = {pool.submit(_one_thread_cell, name, function, c): i for i, c in enumerate(configs)}
+        pool = executor or futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        cell = _cell if executor is not None else _one_thread_cell
+        try:
+            jobs = {pool.submit(cell, name, function, c, root): i for i, c in enumerate(configs)}
             for job in futures.as_completed(jobs):
                 try:
                     results[jobs[job]] = job.result()
                 except Exception as error:  # noqa: BLE001
                     failed.append((configs[jobs[job]], error))
                 bar.update()
+        finally:
+            if executor is None:
+                pool.shutdown(cancel_futures=True)
     bar.close()
     if failed:
-        lines = "\n".join(f"  {config}: {type(error).__name__}: {error}" for config, error in failed)
-        raise RuntimeError(f"run_grid {name!r}: {len(failed)} of {len(configs)} cells failed (the others are "
-                           f"cached):\n{lines}")
+        raise RuntimeError(_failure_report(name, len(configs), failed))
     return results

@@ -258,10 +258,11 @@ def run(task: str, *, model: str = "wcrnn", residual: Optional[dict] = None, gam
 
 
 def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
-         workers: int = 1, progress: bool = True) -> list:
+         workers: int = 1, executor=None, progress: bool = True) -> list:
     """:func:`run` for every configuration, each cached under all of :func:`run`'s arguments (defaults and
     sizes included; for sCIFAR10 whether the real files or the stand-in were read) and resumed after an
-    interruption; ``workers`` processes run cells side by side (see :mod:`stablegrad.sweeps`)."""
+    interruption; ``workers`` processes of this machine, or any ``executor``, run the cells (see
+    :mod:`stablegrad.sweeps`)."""
     from ..sweeps import run_grid, with_defaults
     from ..tasks.cifar import FILES, FOLDER, STANDIN_VERSION
     from ..tasks.neuromorphic import default_root
@@ -278,7 +279,7 @@ def grid(configs: list, *, scale: str = "book", root: Optional[str] = None, devi
         if cell["task"] == "scifar":
             cell["data"] = cifar
         full.append(cell)
-    return run_grid("fading_memory/run", run, full, workers=workers, progress=progress)
+    return run_grid("fading_memory/run", run, full, workers=workers, executor=executor, progress=progress)
 
 
 def iterations_to(result: dict, threshold: Optional[float] = None) -> torch.Tensor:
@@ -397,14 +398,15 @@ def _diagnose_members(net, data: TaskData, x, y, parts, pick, size: dict, seed: 
 
 
 def diagnostics(configs: list, *, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
-                workers: int = 1, progress: bool = True) -> list:
+                workers: int = 1, executor=None, progress: bool = True) -> list:
     """:func:`diagnose` for every configuration, cached like :func:`grid`."""
     from ..sweeps import run_grid, with_defaults
 
     check_scale("diagnostics", scale)
     full = [with_defaults(diagnose, {"scale": scale, "root": None if root is None else str(root), "device": device,
                                      **c}) for c in configs]
-    return run_grid("fading_memory/diagnose", diagnose, full, workers=workers, progress=progress)
+    return run_grid("fading_memory/diagnose", diagnose, full, workers=workers, executor=executor,
+                    progress=progress)
 
 
 def power_spectrum(task: str, samples: int = 1000) -> tuple:

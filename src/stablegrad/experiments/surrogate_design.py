@@ -354,10 +354,10 @@ def _input_statistics(x: torch.Tensor) -> tuple:
 
 
 def grid(configs: list, *, seed: int = 0, scale: str = "book", root: Optional[str] = None, device: str = "cpu",
-         workers: int = 1, progress: bool = True) -> list:
+         workers: int = 1, executor=None, progress: bool = True) -> list:
     """:func:`run` for every configuration (keyword dictionaries) of replicate ``seed`` (see
-    :func:`reseeded`), each cached on its own and resumed after an interruption; ``workers`` processes run
-    cells side by side (see :mod:`stablegrad.sweeps`).
+    :func:`reseeded`), each cached on its own and resumed after an interruption; ``workers`` processes of this
+    machine, or any ``executor``, run the cells (see :mod:`stablegrad.sweeps`).
 
     Each cell's cache key holds every argument of :func:`run`, defaults and the data sizes included (so
     changing a default or :data:`SIZES` never returns an old result), and, for SHD, whether the real files or
@@ -375,7 +375,7 @@ def grid(configs: list, *, seed: int = 0, scale: str = "book", root: Optional[st
         if cell["task"] == "shd":
             cell["data"] = shd
         full.append(cell)
-    return run_grid("surrogate_design/run", run, full, workers=workers, progress=progress)
+    return run_grid("surrogate_design/run", run, full, workers=workers, executor=executor, progress=progress)
 
 
 def stand_in(runs: list) -> bool:
