@@ -38,7 +38,7 @@ scale = "book"
 seed = 0
 device = "cpu"
 
-# %%
+# %% tags=["hide-input"]
 import sys
 from pathlib import Path
 

@@ -164,7 +164,7 @@ Markdown("\n".join(table))
 # on every data set. *EXODUS is faster than BPTT*: reproduced if its time per epoch is lower on every data set,
 # with the factor reported next to the paper's (different hardware).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("exodus/fig02_table01_03_classification", scale)
 for task in TASKS:
     r, s = results[task], summary[task]

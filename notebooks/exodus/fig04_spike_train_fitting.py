@@ -124,7 +124,7 @@ plotting.show(fig, "ex-fig04")
 # (the last 100 epochs averaged; every target spike matched, no extra spike) for more input/target pairs than
 # SLAYER; *partly* if its final loss is lower on average.
 
-# %%
+# %% tags=["hide-input"]
 lower = summed["exodus"] < summed["slayer"]
 n_cells = lower.size
 for i, lr in enumerate(cfg.lrs):

@@ -103,7 +103,7 @@ plotting.show(fig, "ex-sec3")
 # $\alpha/\theta$, SLAYER's relative deviation grows with the peak for every $\alpha$ and shrinks with stronger
 # leak at every peak, *partly* if one of the two orderings holds.
 
-# %%
+# %% tags=["hide-input"]
 i2, i4 = int(np.argmin(abs(peaks - 2))), int(np.argmin(abs(peaks - 4)))
 growth_exact = (result["exact"][:, i4] / result["exact"][:, i2]).numpy()
 growth_slayer = (result["slayer"][:, i4] / result["slayer"][:, i2]).numpy()

@@ -165,7 +165,7 @@ plotting.show(fig, "fm-eq13")
 # correction** — the deviation from $\log r_i$ shrinks like $\gamma$ (fitted order between 0.8 and 1.2; partly:
 # it shrinks monotonically).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig02_critical_dynamics", scale)
 logs = [math.log(r) for r in R_VALUES]
 separation = [min(abs(a - b) for b in logs if b != a) / 2 for a in logs]  # half the distance to the nearest other

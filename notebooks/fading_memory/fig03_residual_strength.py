@@ -108,7 +108,7 @@ for task in TASKS:
 # (partly: it stays the same). Each claim is *reproduced* when it holds on every testable task and *partly* when
 # on some. A diverged network scores NaN and counts as not reaching MP.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig03_residual_strength", scale)
 sub, sup = R <= 0.995, R > 1.0025
 higher_is_better = {t: runs_of[0]["metric"] == "accuracy" for t, runs_of in by_task.items()}

@@ -111,7 +111,7 @@ for task in TASKS:
 # $\varphi_c$ or $2\varphi_c$ (partly: one of them does; not testable if no network reached MP). The angle claims
 # need at least three angles.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig04_rotation", scale)
 s_peak, p_peak = peak["smnist"], peak["psmnist"]
 card.record("4 (data)", "sMNIST's average power spectrum peaks at the characteristic frequency 2π/28",

@@ -110,7 +110,7 @@ for row in rows:
 # with $\delta r$ (partly: largest vs none); **richer curvature** — the ratio of the $k$-th to the largest Hessian
 # eigenvalue magnitude rises with $\delta r$ (partly: largest vs none).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig05_heterogeneous", scale)
 edge = 1 - fm.FIG05_R0  # distance of r0 to the edge of chaos
 base = rows[0]

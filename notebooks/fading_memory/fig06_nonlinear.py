@@ -98,7 +98,7 @@ for (kind, axis), v in sorted(best.items()):
 # the spread (max − min) of mean best accuracy over the angles is larger for B than for A. The angle claims need
 # at least three angles, the strength claim three strengths.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig06_nonlinear", scale)
 def tops(kind, axis):
     """Every value of the axis sharing the best mean accuracy (ties kept together)."""

@@ -230,7 +230,7 @@ print("best accuracy:", ", ".join(f"{k} {v:.1f} %" for k, v in orth_best.items()
 # rotational residuals reach mean best accuracies within 5 points of each other, judged only when one of them
 # reached minimal performance (two networks stuck near chance would agree trivially).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/figB1_B4_supplementary", scale)
 logs = [math.log(r) for r in fm.FIG02_R]
 separation = {r: min(abs(math.log(r) - b) for b in logs if b != math.log(r)) / 2 for r in fm.FIG02_R}

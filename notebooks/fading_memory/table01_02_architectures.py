@@ -143,7 +143,7 @@ Markdown("\n".join(rows))
 # informed WCRNN above its version without tanh, and the informed WCRNN above the LSTM: reproduced on both tasks,
 # partly on one. sCIFAR10 is judged only on the real data.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/table01_02_architectures", scale)
 counted = [t for t, (h, x, metric, reached) in table1.items() if metric == "accuracy" or reached]
 

@@ -109,7 +109,7 @@ plotting.show(fig, "gf-fig01")
 # * **D**: in the long-run spectra after flossing, the median over networks of
 #   $\max_{i\le k}|\lambda_i|$ is below 0.1 for every $k$.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("gradient_flossing/fig01_control_lyapunov", scale)
 last = min(100, cfg.epochs_b)
 

@@ -203,7 +203,7 @@ print("flossed exponents after flossing (mean over networks):",
 #   simulated $m$ with $\kappa_2 \le 10^5$ (nested bases make $\kappa_2$ non-decreasing in $m$), median
 #   over networks. *Reproduced* if it is larger after flossing than before, *partly* if equal.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("gradient_flossing/fig02_condition_number", scale)
 
 # A: exponential growth at initialisation

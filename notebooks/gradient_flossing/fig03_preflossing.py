@@ -104,7 +104,7 @@ plotting.show(fig, "gf-fig03")
 #   does not; partly if preflossing only raises $d^\ast$.
 # * **3B, D (XOR)**: reproduced if preflossing raises $d^\ast$.
 
-# %%
+# %% tags=["hide-input"]
 CHANCE = {"copy": 1 / 12, "xor": 1 / 18}
 
 

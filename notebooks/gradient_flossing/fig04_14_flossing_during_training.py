@@ -120,7 +120,7 @@ plotting.show(fig, "gf-fig04-14")
 #   if both orderings hold strictly or the longest delay is solved by both flossed protocols, partly if only one
 #   ordering holds.
 
-# %%
+# %% tags=["hide-input"]
 def mean_final(task, schedule, d):
     return float(final_accuracy(task, schedule, d).mean())
 

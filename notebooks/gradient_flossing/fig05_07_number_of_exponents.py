@@ -108,7 +108,7 @@ plotting.show(fig, "gf-fig05-07")
 # * **7D** (preflossing cannot replace flossing during training): reproduced if, at the longest delay that
 #   flossing during training solves, no $k$ solves it with preflossing only.
 
-# %%
+# %% tags=["hide-input"]
 def k_star(schedule, d):
     solved = [k for k in ks if final[schedule][(d, k)].mean() > 0.8]
     return min(solved) if solved else None

@@ -114,7 +114,7 @@ plotting.show(fig, "gf-fig06")
 # partly if it is below 0.05 over the last 10 epochs of the run instead. For the ReLU claim, partly also if
 # only the zero-mean variant meets the criterion.
 
-# %%
+# %% tags=["hide-input"]
 def settled(history, last):
     """Median over networks of |mean lambda_1 over the 10 epochs up to ``last``|, or None if not reached."""
     if len(history.exponents) < last:

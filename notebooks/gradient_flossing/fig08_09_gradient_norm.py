@@ -211,7 +211,7 @@ else:
 #   for every such network, partly if for at least half of them. The lead $e_{\rm acc} - e_{\rm grad}$ is
 #   reported as well.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("gradient_flossing/fig08_09_gradient_norm", scale)
 
 ratio = np.median(grad["during"]) / np.median(grad["none"])

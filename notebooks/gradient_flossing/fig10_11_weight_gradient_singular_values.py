@@ -147,7 +147,7 @@ plotting.show(fig, "gf-fig10-11-2")
 # * **10A, leading singular value**: the median $\sigma_1$ with flossing divided by that without —
 #   reproduced if it lies within a factor of 10 either way ("comparable"), not reproduced otherwise.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("gradient_flossing/fig10_11_weight_gradient_singular_values", scale)
 last = rf"σ{indices[0]}/σ{indices[-1]}"
 note = f"{cfg.networks} networks per condition, {cfg.epochs} epochs, T = {cfg.steps}, N = {cfg.N}"

@@ -93,7 +93,7 @@ plotting.show(fig, "gf-fig12")
 # * **12C** (each episode boosts |dL/dh0|): reproduced if the median |dL/dh0| of the 5 epochs after an
 #   episode exceeds that of the 5 before for at least 80 % of the episodes after the first; partly for half.
 
-# %%
+# %% tags=["hide-input"]
 window = max(10, cfg.epochs // 20)
 later = [e for e in result["episodes"] if 5 <= e <= cfg.epochs - 5][1:]
 

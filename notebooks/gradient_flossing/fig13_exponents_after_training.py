@@ -103,7 +103,7 @@ plotting.show(fig, "gf-fig13")
 # A criterion that has no networks to judge at this scale (no successful or no chance-level network) is
 # recorded as not reproduced, with the reason.
 
-# %%
+# %% tags=["hide-input"]
 def pooled(schedules, row, keep):
     """Exponents in ``row`` and their delays for the networks whose final accuracy passes ``keep``."""
     values, where = [], []

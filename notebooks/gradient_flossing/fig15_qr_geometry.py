@@ -311,7 +311,7 @@ plotting.show(fig, "gf-fig15-2")
 # $\log R_{ii}$ over the window agree with those of `lyapunov_spectrum` continued from the same state
 # and basis to $10^{-12}$.
 
-# %%
+# %% tags=["hide-input"]
 area_error_shown = abs(R[0, 0] * R[1, 1] - abs(np.linalg.det(shown["D"])))
 area_error_all = float((R_all[:, 0, 0] * R_all[:, 1, 1] - det_all.abs()).abs().max())
 log_error_all = float((R_all[:, 0, 0].log() + R_all[:, 1, 1].log() - det_all.abs().log()).abs().max())

@@ -70,7 +70,7 @@ plotting.show(fig, "gf-fig16")
 # the convergence is *reproduced* if every shown exponent has a final spread below 0.1 per step and
 # the spread shrank over the run.
 
-# %%
+# %% tags=["hide-input"]
 early = max(1, len(steps) // 10) - 1
 columns = [i - 1 for i in cfg.indices]
 spread_end = np.ptp(running[-1][:, columns], axis=0)

@@ -71,7 +71,7 @@ plotting.show(fig, "gf-table01")
 # at least half the model's value, also passed exponents far above it). For $t_\mathrm{ONS}$,
 # the cost must fall from $t_\mathrm{ONS} = 1$ to the largest interval.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("gradient_flossing/table01_cost", scale)
 gf.record_cost_claims(card, result, cfg, device)
 share = result["preflossing_share"]

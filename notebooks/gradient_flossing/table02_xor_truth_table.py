@@ -175,7 +175,7 @@ plotting.show(fig, "gf-table02")
 # defined target of a long sampled stream equals the XOR of its two lagged inputs. The spatial task
 # is held to the same test against three-input parity.
 
-# %%
+# %% tags=["hide-input"]
 def xor(*bits):
     return reduce(operator.xor, bits)
 

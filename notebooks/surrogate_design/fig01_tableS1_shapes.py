@@ -129,7 +129,7 @@ plotting.show(fig, "sd-fig01-tableS1")
 # $1 - (1 + 2L/(q-1))^{1-q}$. The distributions: *reproduced* if each sample's variance is within 3 % of the
 # rule's ($2/(n_0+n_1)$ Glorot, $2/n_0$ He).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_design/fig01_tableS1_shapes", scale)
 light = [n for n in surrogate.TABLE_S1 if n != "q_pseudospike"]
 peaks_ok = all(abs(measured[n][0] - 1) < 1e-6 for n in surrogate.TABLE_S1)

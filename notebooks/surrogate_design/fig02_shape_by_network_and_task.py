@@ -152,7 +152,7 @@ Markdown("\n".join(rows))
 # one does). *Rectangular fails on sl-MNIST*: by the same criterion. *Triangular slower than exponential on
 # sl-MNIST*: higher last validation loss. The SHD claims need the real data.
 
-# %%
+# %% tags=["hide-input"]
 def last(task, shape):
     """The last validation loss, a diverged (non-finite) run counting as the worst."""
     loss = result[(task, "lif", shape)]["loss"][-1].item()

@@ -111,7 +111,7 @@ Markdown("\n".join(rows))
 # largest sharpness and sharpness 1. *Optimum at q = 1.05* — the best of our $q$ values, untied, is 1.0514
 # (reproduced) or a neighbour of it in our grid (partly).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_design/fig03_dampening_sharpness_tail", scale)
 
 

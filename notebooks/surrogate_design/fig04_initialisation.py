@@ -104,7 +104,7 @@ Markdown("\n".join(rows))
 # favours the sigmoid, He uniform the triangular* — each is the best shape there (partly: one of the two);
 # *the exponential fails with He normal* — its mean accuracy stays below 40 %.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_design/fig04_initialisation", scale)
 data_note = "SHD was not available to this run: synthetic stand-in" if standin else ""
 

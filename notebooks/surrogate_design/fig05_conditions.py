@@ -240,7 +240,7 @@ for name, acc in best_accuracy.items():
 # a factor 30 while 4× the dampening changes it by more than 1000×. *Fig 5 training*: reproduced if CI + CII
 # reach a higher mean best validation accuracy than the naive weights (real SHD only).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_design/fig05_conditions", scale)
 ci = stats["CI+CII"]
 card.record(

@@ -111,7 +111,7 @@ plotting.show(fig, "sf-fig01")
 # * **1D**: at $g = 10$ most columns of the surrogate Jacobian are nearly zero: more than half of the
 #   columns have all entries below $10^{-3}$ of the largest entry.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_flossing/fig01_surrogate_spectra", scale)
 middle = np.median(exponents[:, :, cfg.N // 2 - 1], axis=1)
 below = float(np.median((exponents[-1] < -1).mean(1)))

@@ -104,7 +104,7 @@ plotting.show(fig, "sf-fig02")
 # * **Limitations section**: training $g$ by flossing makes it small ("g became very small"): the
 #   median final $g$ is below half its initial value for every initial $g$ (partly: it decreased for some).
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_flossing/fig02_surrogate_flossing", scale)
 median_abs = np.median(np.abs(result["lambda1"].numpy()), axis=2)  # (epochs, gs)
 final = {g: float(median_abs[-10:, j].mean()) for j, g in enumerate(cfg.gs)}

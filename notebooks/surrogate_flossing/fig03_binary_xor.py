@@ -156,7 +156,7 @@ for d in delays:
 #   epochs with a finite gradient, the overflowing networks are counted in the result, and *reproduced*
 #   further requires that no flossed network's gradient overflows: exploding is not a cure for vanishing.)
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_flossing/fig03_binary_xor", scale)
 finals = {name: {d: final_mean(result[name]["accuracy"][d]).numpy() for d in delays} for name in CONDITIONS}
 for name in CONDITIONS:

@@ -135,7 +135,7 @@ plotting.show(fig, "sf-fig04")
 # $\varepsilon = 2^{-52} \approx 2.2\times 10^{-16}$ the float64 machine epsilon (a few units in the last
 # place of the largest entry); *partly* if it is below $10^{-10}$ (right formula, sloppy arithmetic).
 
-# %%
+# %% tags=["hide-input"]
 rows, ok, partly = [], True, True
 for (g, reset), J in result["jacobians"].items():
     d = (J["autodiff"] - J["analytic"]).abs()

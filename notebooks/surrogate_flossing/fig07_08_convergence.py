@@ -186,7 +186,7 @@ plotting.show(fig, "sf-spectra")
 #   than at $g = 1$ by more than 0.1 per step in every network of A, in both reset modes. *Partly* if it
 #   is lower in every network in at least one mode.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_flossing/fig07_08_convergence", scale)
 
 

@@ -67,7 +67,7 @@ print(f"500 flossing epochs (N = 80, k = 75, 55-step windows) cost {result['pref
 # *reproduces* the model's if it lies within ±0.5 of it, *partly* if it lies within a factor of two of it;
 # a larger $t_\mathrm{ONS}$ must make flossing cheaper.
 
-# %%
+# %% tags=["hide-input"]
 card = claims.Scorecard("surrogate_flossing/table01_cost", scale)
 gf.record_cost_claims(card, result, cfg, device)
 card
