@@ -14,13 +14,13 @@ spec.loader.exec_module(pages)
 
 def test_the_rerun_box_gives_the_pages_source_and_executed_scale(tmp_path):
     executed = tmp_path / "fig02.ipynb"
-    executed.write_text(json.dumps({"metadata": {"papermill": {"parameters": {"scale": "smoke", "device": "cpu"}}}}))
+    executed.write_text(json.dumps({"metadata": {"papermill": {"parameters": {"scale": "smoke", "device": "cuda"}}}}))
     parameters = pages._executed_parameters(executed)
     box = pages._rerun_box("notebooks/fading_memory/fig02_critical_dynamics", parameters)
     commands = [line for line in box.next_node(nodes.literal_block).astext().splitlines() if line.startswith("make")]
-    assert commands[0].startswith("make notebook NB=notebooks/fading_memory/fig02_critical_dynamics.py SCALE=smoke ")
+    assert commands[0] == "make notebook NB=notebooks/fading_memory/fig02_critical_dynamics.py SCALE=smoke DEVICE=cuda FORCE=1"
     assert "SCALE=paper DEVICE=cuda" in commands[1]
-    assert "scale 'smoke' on device 'cpu'" in box.next_node(nodes.paragraph).astext()
+    assert "scale 'smoke' on device 'cuda'" in box.next_node(nodes.paragraph).astext()
     assert pages._executed_parameters(tmp_path / "missing.ipynb") == {}  # unexecuted: the box says "book", "cpu"
 
 

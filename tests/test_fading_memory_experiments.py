@@ -156,3 +156,9 @@ def test_smnist_power_spectrum_peaks_at_the_row_frequency_and_psmnist_has_no_pea
         peaks[task] = (frequency[i].item(), (power[i] / power[1:].median()).item())
     assert peaks["smnist"][0] == pytest.approx(fm.PHI_C, abs=1e-6)  # 784 / 28 = 28 is an exact frequency bin
     assert peaks["psmnist"][1] < peaks["smnist"][1] / 10
+
+
+def test_a_worker_that_reads_other_data_than_the_grid_refuses_to_run(tmp_path):
+    # the grid found real CIFAR files, but this process (a cluster node with an empty data folder) reads the stand-in
+    with pytest.raises(RuntimeError, match="the grid found the real data but this process read the stand-in"):
+        fm.run("scifar", residual={"kind": "identity", "r": 0.99}, scale="smoke", root=str(tmp_path), data="real")

@@ -230,3 +230,10 @@ def test_grid_keys_hold_every_default_and_the_shd_source(tmp_path, monkeypatch):
     assert [c["seed"] for c in seen] == [2, 3]  # replicate 1 of a two-seed grid
     with pytest.raises(ValueError, match="grid: scale must be one of"):
         sd.grid([], scale="huge")
+
+
+def test_a_worker_that_reads_other_data_than_the_grid_refuses_to_run(tmp_path):
+    from stablegrad.experiments import surrogate_design as sd
+
+    with pytest.raises(RuntimeError, match="the grid found the real data but this process read the stand-in"):
+        sd.run("shd", "lif", "gaussian", scale="smoke", root=str(tmp_path), data="real")

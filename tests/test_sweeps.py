@@ -128,12 +128,12 @@ def test_a_dask_local_cluster_gives_the_serial_results(results, importable_tests
     configs = [dict(base=b, exponent=2, log=str(log)) for b in range(5)] + [dict(base=-3, exponent=2, log=str(log))]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        # workers started before this: they see no STABLEGRAD_RESULTS and must write where this process reads
+        # the workers started with the old STABLEGRAD_RESULTS; the cells must write where this process now reads
         monkeypatch.setenv("STABLEGRAD_RESULTS", str(results / "elsewhere"))
         with pytest.raises(RuntimeError, match=r"(?s)1 of 6 cells failed.*'base': -3.*negative base -3"):
-            run_grid("test/dask", power, configs, executor=client.get_executor(), progress=False)
+            run_grid("test/dask", power, configs, executor=client.get_executor(pure=False), progress=False)
         assert len(list((results / "elsewhere" / "cache" / "test" / "dask").glob("*.pt"))) == 5
-        assert run_grid("test/dask", power, configs[:5], executor=client.get_executor(), progress=False) == \
+        assert run_grid("test/dask", power, configs[:5], executor=client.get_executor(pure=False), progress=False) == \
             [b * b for b in range(5)]
     assert len(calls(log)) == 6  # five cells and the failing one, each once
 
@@ -177,3 +177,18 @@ def test_bad_executor_arguments_are_named(results):
         JobExecutor(print, max_jobs=0)
     with pytest.raises(TypeError, match="submit and wait must be callables"):
         JobExecutor("sbatch")
+
+
+def test_leaving_a_job_executor_submits_no_further_jobs():
+    submitted = []
+
+    def submit(fn, *args):
+        submitted.append(args)
+        time.sleep(0.3)
+        return args
+
+    executor = JobExecutor(submit, wait=lambda handle: handle, max_jobs=1)
+    calls = [executor.submit(print, i) for i in range(5)]
+    executor.shutdown()  # as a `with` block left by Ctrl-C does
+    assert submitted == [(0,)] and calls[0].result() == (0,)
+    assert all(call.cancelled() for call in calls[1:])

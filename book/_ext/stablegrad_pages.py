@@ -28,7 +28,7 @@ def _rerun_box(docname: str, parameters: dict) -> nodes.admonition:
     box += nodes.paragraph(text=f"This page was executed at scale '{scale}' on device '{device}'. From the "
                                  "repository root (the first call sets up .venv; finished runs are cached in "
                                  "results/ and reused):")
-    commands = (f"# this page again\nmake notebook NB={source} SCALE={scale} FORCE=1\n"
+    commands = (f"# this page again\nmake notebook NB={source} SCALE={scale} DEVICE={device} FORCE=1\n"
                 f"# at the paper's sizes, on a GPU\nmake notebook NB={source} SCALE=paper DEVICE=cuda FORCE=1")
     box += nodes.literal_block(commands, commands, language="bash")
     return box

@@ -3,8 +3,9 @@
 Serves the HTML folder on localhost, loads each page with Playwright driving the system's Chromium (no
 browser download), and fails on a page that does not load, an image that does not render (a figure the
 notebook produced but the page lost), or a JavaScript error. Requests that leave localhost are blocked (CI
-has no network) and counted, not failed: the theme fetches MathJax from a CDN. Screenshots of the intro
-and of one figure page are written to ``--screenshots``.
+has no network) and counted, not failed: the theme fetches MathJax from a CDN, so formulas stay TeX source
+here and their rendering is not checked. Screenshots of the intro and of one figure page are written to
+``--screenshots``.
 
     python book/_scripts/browser_check.py _build/smoke/_build/html --screenshots _build/smoke/browser
 """

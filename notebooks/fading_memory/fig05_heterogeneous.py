@@ -76,7 +76,7 @@ plotting.show(fig, "fm-fig05")
 # ```{glue:figure} fm-fig05
 # :name: fm-fig05
 #
-# **Fig 5A–D.** Heterogeneous diagonal residuals $r_i$ uniform in $[r_0 - \delta r, r_0 + \delta r]$ around
+# **Fig 5A–D.** Heterogeneous diagonal residuals $r_i$ uniform in $[r_0 - \delta r/2, r_0 + \delta r/2]$ around
 # $r_0 = 0.96$, one colour per $\delta r$. A: test accuracy on sMNIST during training (mean and range over
 # instances). B: running estimates of 15 exponents along one digit. C: loss-Hessian eigenvalue magnitudes
 # before training by rank. D: $\lVert\partial L/\partial x_t\rVert_\infty$ over the sequence.

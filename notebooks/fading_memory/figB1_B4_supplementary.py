@@ -93,8 +93,8 @@ plotting.show(fig, "fm-figB1")
 # ```{glue:figure} fm-figB1
 # :name: fm-figB1
 #
-# **Fig B.1.** Running estimate of the leading exponent along one sequence, before (top) and after (bottom)
-# training, per task (columns) and residual strength $r$ (colours); dotted, $\log r$.
+# **Fig B.1.** Running estimates of the traced exponents of the first instance along one sequence, before (top)
+# and after (bottom) training, per task (columns) and residual strength $r$ (colours); dotted, $\log r$.
 # ```
 
 # %%

@@ -113,9 +113,11 @@ plotting.show(fig, "gf-fig10-11")
 # The next panel condenses all networks at this delay into one number per epoch, the condition number
 # $\kappa = \sigma_1/\sigma_{\rm last}$ of $d\mathcal{L}/dW$.
 
+# %%
+print(f"running window of the accuracy panels: {window} epochs")
+
 # %% tags=["hide-input", "remove-output"]
 kappa = {s: v[..., 0] / v[..., -1] for s, v in sv.items()}  # (E, networks)
-print(f"running window of the accuracy panels: {window} epochs")
 fig, axes = plotting.figure(1, 1, width=5.0, height=2.8)
 ax = axes[0, 0]
 plotting.runs(ax, epochs, {label: (color, kappa[s]) for s, (label, color) in CONDITIONS.items()}, log=True)

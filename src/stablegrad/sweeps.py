@@ -6,8 +6,8 @@ recomputed, and an interrupted grid (a crash, a kill, a lost node) resumes where
 - one after the other in this process (``workers=1``, the default),
 - on a pool of ``workers`` processes of this machine, spawned (a forked PyTorch may hang in its thread pool)
   with one thread each, so that ``workers`` processes keep that many cores busy,
-- or on any ``concurrent.futures.Executor`` passed as ``executor``: ``distributed.Client(...).get_executor()``
-  for dask, or :class:`JobExecutor` around Ray or SLURM (submitit). Recipes are on the book's re-run page.
+- or on any ``concurrent.futures.Executor`` passed as ``executor``: ``distributed.Client(...).get_executor(
+  pure=False)`` for dask (so that a failed cell is run again, not its failure recalled), or :class:`JobExecutor` around Ray or SLURM (submitit). Recipes are on the book's re-run page.
 
 The results folder is resolved here, in the calling process, and handed to every cell, so workers on other
 machines write where this process reads (a folder they share). A failing cell does not stop the others; the
@@ -48,9 +48,11 @@ class JobExecutor(futures.ThreadPoolExecutor):
     handle: each call becomes one job, and a thread of this process waits for it with ``wait(handle)``.
     At most ``max_jobs`` jobs are in flight at once.
 
-    SLURM through submitit: ``JobExecutor(submitit.AutoExecutor(folder="slurm").submit)`` (its jobs have
-    ``.result()``, the default ``wait``). Ray: ``JobExecutor(lambda fn, *a, **k: ray.remote(fn).remote(*a, **k),
-    wait=ray.get)``.
+    SLURM through submitit: ``slurm = submitit.AutoExecutor(folder="slurm")``, then
+    ``slurm.update_parameters(timeout_min=240, ...)`` (submitit's default limit is 5 minutes) and
+    ``JobExecutor(slurm.submit)`` (its jobs have ``.result()``, the default ``wait``). Ray:
+    ``JobExecutor(lambda fn, *a, **k: ray.remote(fn).remote(*a, **k), wait=ray.get)``. Leaving it (``with``
+    block, :meth:`shutdown`) cancels the calls not yet submitted as jobs.
     """
 
     def __init__(self, submit: Callable, wait: Callable = lambda job: job.result(), max_jobs: int = 64):
@@ -64,6 +66,10 @@ class JobExecutor(futures.ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> futures.Future:
         """Submit ``fn(*args, **kwargs)`` as one job; the future resolves when ``wait`` returns its result."""
         return super().submit(lambda: self._wait(self._submit_job(fn, *args, **kwargs)))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = True) -> None:
+        """As the thread pool's, but by default the calls that have not become jobs yet are cancelled."""
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _failure_report(name: str, total: int, failed: list) -> str:
@@ -101,6 +107,7 @@ def run_grid(name: str, function: Callable, configs: Sequence[dict], *, workers:
     else:
         pool = executor or futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         cell = _cell if executor is not None else _one_thread_cell
+        jobs = {}
         try:
             jobs = {pool.submit(cell, name, function, c, root): i for i, c in enumerate(configs)}
             for job in futures.as_completed(jobs):
@@ -109,6 +116,10 @@ def run_grid(name: str, function: Callable, configs: Sequence[dict], *, workers:
                 except Exception as error:  # noqa: BLE001
                     failed.append((configs[jobs[job]], error))
                 bar.update()
+        except BaseException:  # an interrupt (Ctrl-C) or a broken executor: start no further cells
+            for job in jobs:
+                job.cancel()
+            raise
         finally:
             if executor is None:
                 pool.shutdown(cancel_futures=True)

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .._validation import check_positive_ints, check_scale
+from .._validation import check_data_label, check_positive_ints, check_scale
 from ..models.residuals import INFORMED
 from ..models.residuals import residual as make_residual
 from ..models.wcrnn import WCRNN
@@ -245,6 +245,7 @@ def run(task: str, *, model: str = "wcrnn", residual: Optional[dict] = None, gam
     if not epochs_scale > 0:
         raise ValueError(f"run: epochs_scale must be positive, got {epochs_scale!r}")
     task_data = load_task(task, test=size["test"], root=root)
+    check_data_label("run", data, task_data.standin)
     n_hidden = LSTM_UNITS if model == "lstm" else size["n_hidden"]
     net = network(task_data.n_in, task_data.n_out, model=model, residual=residual, gamma=gamma, kind=kind,
                   nonlinearity=nonlinearity, train_residual=train_residual, n_hidden=n_hidden,

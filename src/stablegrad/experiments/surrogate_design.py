@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import torch
 from tqdm.auto import tqdm
 
-from .._validation import check_positive_ints, check_scale
+from .._validation import check_data_label, check_positive_ints, check_scale
 from ..models.spiking_stack import SpikingStack
 from ..surrogate import Surrogate, get
 
@@ -324,6 +324,7 @@ def run(task: str, kind: str, shape: str, *, dampening: float = 1.0, sharpness: 
         raise ValueError(f"run: sizes may set {sorted(SIZES[scale][task])} for {task!r}, got {sorted(unknown)}")
     sizes = {**SIZES[scale][task], **(sizes or {})}
     train, val, facts = _task_data(task, sizes["train"], sizes["val"], seed, root)
+    check_data_label("run", data, facts["standin"])
     steps = train[0].shape[1] if task != "ptb" else sizes["bptt"]
     layer_kwargs = None if kind == "slstm" else {"alpha": alpha, "threshold": threshold}
     if kind == "alif":
