@@ -94,7 +94,6 @@ def main():
             took[device] = median_time(step, 3, sync)
         print(f"{R:>5}{took['cpu']:>10.3f}{took['cuda']:>10.3f}{took['cpu'] / took['cuda']:>9.1f}x")
 
-
     qr_comparison("cuda", cuda_sync)
 
 

@@ -48,9 +48,10 @@ def show(fig, name: str) -> None:
     try:
         from IPython import get_ipython
         from myst_nb import glue
+        in_kernel = get_ipython() is not None
     except ImportError:
-        get_ipython = None
-    if get_ipython is None or get_ipython() is None:
+        in_kernel = False
+    if not in_kernel:
         plt.show()
         return
     glue(name, fig)

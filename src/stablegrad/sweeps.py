@@ -22,6 +22,7 @@ from typing import Callable, Optional, Sequence
 import torch
 from tqdm.auto import tqdm
 
+from ._validation import check_positive_ints
 from .store import cached, results_dir
 
 __all__ = ["JobExecutor", "run_grid", "with_defaults"]
@@ -58,8 +59,7 @@ class JobExecutor(futures.ThreadPoolExecutor):
     def __init__(self, submit: Callable, wait: Callable = lambda job: job.result(), max_jobs: int = 64):
         if not callable(submit) or not callable(wait):
             raise TypeError(f"JobExecutor: submit and wait must be callables, got {submit!r} and {wait!r}")
-        if not isinstance(max_jobs, int) or isinstance(max_jobs, bool) or max_jobs < 1:
-            raise ValueError(f"JobExecutor: max_jobs must be a positive int, got {max_jobs!r}")
+        check_positive_ints("JobExecutor", max_jobs=max_jobs)
         super().__init__(max_workers=max_jobs, thread_name_prefix="stablegrad-job")
         self._submit_job, self._wait = submit, wait
 
@@ -88,8 +88,7 @@ def run_grid(name: str, function: Callable, configs: Sequence[dict], *, workers:
     ``configs`` are JSON-serialisable keyword dictionaries. Pass ``workers`` (a local process pool) or
     ``executor`` (yours, left open), not both.
     """
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"run_grid: workers must be a positive int, got {workers!r}")
+    check_positive_ints("run_grid", workers=workers)
     if executor is not None and not isinstance(executor, futures.Executor):
         raise TypeError(f"run_grid: executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     if executor is not None and workers != 1:

@@ -226,7 +226,6 @@ def train(net, data: TaskData, *, iterations: int, lr: float = LR, momentum: flo
             "seconds": seconds}
 
 
-
 def run(task: str, *, model: str = "wcrnn", residual: Optional[dict] = None, gamma: Union[float, str] = 0.01,
         kind: str = "linear", nonlinearity: str = "tanh", train_residual: bool = False,
         clip: Optional[float] = None, lr: float = LR, epochs_scale: float = 1.0, seed: int = 0,

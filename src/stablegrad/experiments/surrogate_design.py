@@ -404,7 +404,6 @@ FIG03 = {"smoke": dict(dampening=(0.5, 1.0), sharpness=(1.5,), q=(1.0514, 16.848
 FIG04_SEEDS = {"smoke": 1, "book": 2, "paper": 4}
 
 
-
 def fig02_configs(scale: str) -> list:
     """Fig 2: every shape for LIF, ALIF and sLSTM on SHD (upper panel) and LIF on sl-MNIST and PTB (lower)."""
     check_scale("fig02_configs", scale)
