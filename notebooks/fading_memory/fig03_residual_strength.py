@@ -103,7 +103,10 @@ for task in TASKS:
 # **slower when more subcritical** — mean iterations to MP never decrease as $r$ falls over the subcritical
 # values and fall at least once (testable only where a subcritical network reached MP); **supercritical learning
 # is unstable** — the mean setback of the networks with $r > 1.0025$ exceeds that of the networks with
-# $r \le 0.995$; **weakly subcritical is best** — every $r$ sharing the best mean score is subcritical and
+# $r \le 0.995$, judged only on tasks where both groups learned something (a best mean accuracy above 20 %,
+# twice chance, as on the Fig 4 page; MP on the adding problem), because the setbacks of networks that stay at
+# chance are fluctuations of a constant guess, not unstable learning (this condition was added after the first
+# `book` runs, where it turned a *reproduced* from such networks into *not testable*); **weakly subcritical is best** — every $r$ sharing the best mean score is subcritical and
 # $\ge 0.98$; **longer adding problems want $r$ closer to 1** — $|\log r|$ of the best $r$ falls with the length
 # (partly: it stays the same). Each claim is *reproduced* when it holds on every testable task and *partly* when
 # on some. A diverged network scores NaN and counts as not reaching MP.
@@ -126,6 +129,13 @@ def pooled(results, tasks=None):
     return claims.verdict(all(held), partly=any(held))
 
 
+def learned_in(task, rows):
+    """Some setting among ``rows`` learned: a mean best accuracy above 20 %, or MP reached on the adding problem."""
+    if higher_is_better[task]:
+        return bool(np.nanmax(np.nanmean(best[task][rows], 1)) > 20)
+    return bool((to_mp[task][rows] < budget[task]).any())
+
+
 def best_rs(task):
     """Every r sharing the best mean score on ``task`` (ties kept together)."""
     means = np.nanmean(best[task], 1) * (1 if higher_is_better[task] else -1)
@@ -146,11 +156,15 @@ card.record("3B/3D", "more subcritical networks need more iterations to minimal 
                  or "no subcritical network reached MP within the budget",
             verdict=pooled(slower, sub_learned),
             note=f"tasks where a subcritical network reached MP: {', '.join(sub_learned) or 'none'}")
+both_learned = [t for t in testable if learned_in(t, sup) and learned_in(t, sub)]
 card.record("3A/3C", "supercritical networks learn unstably",
             paper="unstable learning trajectories for r > 1",
             ours="; ".join(f"{t}: setback {setback[t][sup].mean():.3g} (r>1.0025) vs {setback[t][sub].mean():.3g} "
                            f"(r≤0.995)" for t in testable) or untested,
-            verdict=pooled(unstable), note=scope)
+            verdict=pooled(unstable, both_learned),
+            note=f"tasks where both groups learned: {', '.join(both_learned) or 'none'}"
+                 + ("" if both_learned else "; supercritical networks stayed near chance, so their setbacks are "
+                    "not unstable learning"))
 card.record("3A/3C", "weakly subcritical networks perform best",
             paper="best score at a dataset-specific r slightly below 1",
             ours="; ".join(f"{t}: best r = {', '.join(map(str, best_rs(t)))}" for t in testable) or untested,
