@@ -132,7 +132,7 @@ def pooled(results, tasks=None):
 def learned_in(task, rows):
     """Some setting among ``rows`` learned: a mean best accuracy above 20 %, or MP reached on the adding problem."""
     if higher_is_better[task]:
-        return bool(np.nanmax(np.nanmean(best[task][rows], 1)) > 20)
+        return bool(np.nanmax(np.nanmean(best[task][rows], 1)) > fm.LEARNED_ACCURACY)
     return bool((to_mp[task][rows] < budget[task]).any())
 
 

@@ -129,7 +129,7 @@ card.record("4A", "on sMNIST the best accuracy is reached near φc (or a harmoni
             ours=f"best at φ0 = {', '.join(f'{p:.3f}' for p in PHI[top])}; {at_c:.1f} % at φc vs {away:.1f} % away",
             verdict=claims.verdict(bool(near[top].all()), partly=bool(at_c > away)) if enough else "not testable")
 spread = {t: float(np.nanmax(np.nanmean(best[t], 1)) - np.nanmin(np.nanmean(best[t], 1))) for t in TASKS}
-ps_learned = float(np.nanmax(np.nanmean(best["psmnist"], 1))) > 20
+ps_learned = float(np.nanmax(np.nanmean(best["psmnist"], 1))) > fm.LEARNED_ACCURACY
 card.record("4A", "on psMNIST the rotation angle matters little",
             paper="no strong effect of φ0 on psMNIST",
             ours=f"spread of mean best accuracy over φ0: {spread['psmnist']:.1f} (psMNIST) vs {spread['smnist']:.1f} "

@@ -138,14 +138,18 @@ Markdown("\n".join(rows))
 #
 # Criteria, fixed before the runs: **on par** (Table 1) — on each task the informed WCRNN's mean best score is
 # at most 2 accuracy points below the best homogeneous one, or its RMS at most 2.5 times as large (the paper's own
-# RMS gaps reach 2.3×); adding tasks count only where the homogeneous network reached MP; reproduced on every
-# counted task, partly on some. **Table 2 orderings** on sMNIST and psMNIST — Elman wc above Elman res+clip, the
-# informed WCRNN above its version without tanh, and the informed WCRNN above the LSTM: reproduced on both tasks,
-# partly on one. sCIFAR10 is judged only on the real data.
+# RMS gaps reach 2.3×); adding tasks count only where the homogeneous network reached MP, MNIST tasks only where
+# one of the two learned (a best mean accuracy above 20 %, twice chance); reproduced on every counted task, partly
+# on some. **Table 2 orderings** on sMNIST and psMNIST — Elman wc above Elman res+clip, the informed WCRNN above
+# its version without tanh, and the informed WCRNN above the LSTM: each task counts only where one of the pair
+# learned (two networks at chance are ordered by noise); reproduced on both tasks, partly on one. sCIFAR10 is
+# judged only on the real data. (The learning conditions were added after the Fig 3 page's `book` runs, before
+# this page's.)
 
 # %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/table01_02_architectures", scale)
-counted = [t for t, (h, x, metric, reached) in table1.items() if metric == "accuracy" or reached]
+counted = [t for t, (hom, het, metric, reached) in table1.items()
+           if (metric == "accuracy" and max(hom, het) > fm.LEARNED_ACCURACY) or (metric == "rms" and reached)]
 
 
 def on_par(task):
@@ -159,16 +163,20 @@ card.record("Table 1", "informed heterogeneity performs on par with the best hom
             ours="; ".join(f"{t}: {fmt(table1[t][1], table1[t][2])} vs {fmt(table1[t][0], table1[t][2])}"
                            for t in counted),
             verdict=claims.verdict(all(held), partly=any(held)) if counted else "not testable",
-            note="adding tasks whose best homogeneous network did not reach MP are left out")
+            note="left out: adding tasks whose best homogeneous network did not reach MP, MNIST tasks where "
+                 "neither network learned")
 MNIST = [t for t in ("smnist", "psmnist") if t in TASKS]
 for better, worse, what in (("Elman wc", "Elman res+clip", "the weakly coupled initialisation helps Elman networks"),
                             ("WCRNN best", "WCRNN no tanh", "the tanh non-linearity matters"),
                             ("WCRNN best", "LSTM", "the informed WCRNN beats an LSTM of the same size on MNIST")):
-    wins = [ours[better][t] > ours[worse][t] for t in MNIST]
+    learned = [t for t in MNIST if max(ours[better][t], ours[worse][t]) > fm.LEARNED_ACCURACY]
+    wins = [ours[better][t] > ours[worse][t] for t in learned]
     card.record("Table 2", what,
                 paper="; ".join(f"{t}: {PAPER_T2[better][t]} vs {PAPER_T2[worse][t]} %" for t in MNIST),
                 ours="; ".join(f"{t}: {ours[better][t]:.1f} vs {ours[worse][t]:.1f} %" for t in MNIST),
-                verdict=claims.verdict(all(wins), partly=any(wins)))
+                verdict=claims.verdict(len(wins) == len(MNIST) and all(wins), partly=any(wins)) if learned
+                else "not testable",
+                note=f"tasks where one of the two learned: {', '.join(learned) or 'none'}")
 if "scifar" in TASKS:
     order = sorted(fm.TABLE_MODELS, key=lambda n: -ours[n]["scifar"])
     card.record("Table 2", "on sCIFAR10 the LSTM leads and the informed WCRNN is the best non-gated network",
