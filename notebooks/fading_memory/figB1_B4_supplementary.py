@@ -223,7 +223,9 @@ print("best accuracy:", ", ".join(f"{k} {v:.1f} %" for k, v in orth_best.items()
 # Criteria, fixed before the runs: **B.1** — before and after training each of the 20 traced exponents of every
 # finite instance lies nearer its own $\log r$ than any other network's, for every task (partly: within
 # $\gamma = 0.01$ of it); **B.2** — $(\eta, \gamma) = (0.1, 0.01)$ has the largest mean setback of the four (partly:
-# larger than the smallest of the other three), and lowering $\eta$ or $\gamma$ makes learning slower (mean
+# larger than the smallest of the other three; judged only when some run reached MP, since the setbacks of
+# networks that stay at the constant-guess RMS are noise: a condition added after the first `book` run, where it
+# turned a *reproduced* into *not testable*), and lowering $\eta$ or $\gamma$ makes learning slower (mean
 # iterations to MP not smaller; not testable when no run reaches MP); **B.3** — the largest
 # Hessian eigenvalue magnitude falls during training for the critical network ($r = 1.0025$) and rises for the
 # strongly subcritical one ($r = 0.95$) (partly: one of the two); **B.4D** — random orthogonal and heterogeneous
@@ -242,14 +244,16 @@ card.record("B.1", "the exponents stay at log r through training",
                                    partly=all(g < 0.01 for g in gaps.values())))
 setbacks = {k: v[0] for k, v in b2_rows.items()}
 others = [v for k, v in setbacks.items() if k != (0.1, 0.01)]
-card.record("B.2", "η = 0.1 with γ = 0.01 learns unstably on ADD100",
-            paper="panel A unstable; smaller η or γ more stable",
-            ours=", ".join(f"(η={lr}, γ={g}): {s:.3f}" for (lr, g), s in setbacks.items()),
-            verdict=claims.verdict(setbacks[(0.1, 0.01)] > max(others), partly=setbacks[(0.1, 0.01)] > min(others)),
-            note="setback in decades of RMS")
 mp = {k: v[2] for k, v in b2_rows.items()}
 budget = int(b2[0]["iteration"][-1])
 reached = any(v < budget for v in mp.values())
+card.record("B.2", "η = 0.1 with γ = 0.01 learns unstably on ADD100",
+            paper="panel A unstable; smaller η or γ more stable",
+            ours=", ".join(f"(η={lr}, γ={g}): {s:.3f}" for (lr, g), s in setbacks.items()),
+            verdict=claims.verdict(setbacks[(0.1, 0.01)] > max(others), partly=setbacks[(0.1, 0.01)] > min(others))
+            if reached else "not testable",
+            note="setback in decades of RMS" + ("" if reached else "; no run reached 0.05 RMS, so no learning to "
+                                                                   "be unstable"))
 card.record("B.2", "smaller η or γ makes learning slower",
             paper="lower η or γ: slower learning dynamics",
             ours=", ".join(f"(η={lr}, γ={g}): {m:.0f}" for (lr, g), m in mp.items()) + " iterations to MP",
