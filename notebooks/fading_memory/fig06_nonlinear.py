@@ -87,7 +87,7 @@ plotting.show(fig, "fm-fig06")
 # %%
 for (kind, axis), v in sorted(best.items()):
     x = R if axis == "r" else PHI
-    print(f"type {kind:6} vs {axis:3}: " + ", ".join(f"{xi:.3g}: {m:.1f} %" for xi, m in zip(x, mean[(kind, axis)])))
+    print(f"type {kind:6} vs {axis:3}: " + ", ".join(f"{xi:g}: {m:.1f} %" for xi, m in zip(x, mean[(kind, axis)])))
 
 # %% [markdown]
 # ## Verdicts

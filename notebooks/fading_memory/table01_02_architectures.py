@@ -98,7 +98,7 @@ for task in [t for t in TASKS if t in PAPER_T1]:
     p = PAPER_T1[task]
     rows.append(f"| {task} | {fmt(mean_best(hom), metric)} ({config['residual']['kind']}, {setting}) | "
                 f"{fmt(mean_best(het), metric)} | {mean_mp(hom):.0f} / {mean_mp(het):.0f} | "
-                f"{fmt(p[0], metric)} / {fmt(p[1], metric)} | {p[2]:.3g} / {p[3]:.3g} |")
+                f"{fmt(p[0], metric)} / {fmt(p[1], metric)} | {p[2]:g} / {p[3]:g} |")
 Markdown("\n".join(rows))
 
 # %% [markdown]
@@ -144,7 +144,10 @@ Markdown("\n".join(rows))
 # its version without tanh, and the informed WCRNN above the LSTM: each task counts only where one of the pair
 # learned (two networks at chance are ordered by noise); reproduced on both tasks, partly on one. sCIFAR10 is
 # judged only on the real data. (The learning conditions were added after the Fig 3 page's `book` runs, before
-# this page's.)
+# this page's.) An ordering over a network that stayed at chance says the winner learned *faster* within our
+# budget, not that it ends higher, which is what the paper compares after 150–200 epochs: such an ordering is at
+# most *partly* reproduced; *reproduced* needs both networks to have learned on both tasks. (This condition was
+# added after this page's `book` run, where the LSTM stayed at chance; it can only lower a verdict.)
 
 # %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/table01_02_architectures", scale)
@@ -170,13 +173,15 @@ for better, worse, what in (("Elman wc", "Elman res+clip", "the weakly coupled i
                             ("WCRNN best", "WCRNN no tanh", "the tanh non-linearity matters"),
                             ("WCRNN best", "LSTM", "the informed WCRNN beats an LSTM of the same size on MNIST")):
     learned = [t for t in MNIST if max(ours[better][t], ours[worse][t]) > fm.LEARNED_ACCURACY]
+    both = [t for t in MNIST if min(ours[better][t], ours[worse][t]) > fm.LEARNED_ACCURACY]
     wins = [ours[better][t] > ours[worse][t] for t in learned]
     card.record("Table 2", what,
                 paper="; ".join(f"{t}: {PAPER_T2[better][t]} vs {PAPER_T2[worse][t]} %" for t in MNIST),
                 ours="; ".join(f"{t}: {ours[better][t]:.1f} vs {ours[worse][t]:.1f} %" for t in MNIST),
-                verdict=claims.verdict(len(wins) == len(MNIST) and all(wins), partly=any(wins)) if learned
+                verdict=claims.verdict(len(both) == len(MNIST) and all(wins), partly=any(wins)) if learned
                 else "not testable",
-                note=f"tasks where one of the two learned: {', '.join(learned) or 'none'}")
+                note=f"tasks where one of the two learned: {', '.join(learned) or 'none'}; "
+                     f"where both did: {', '.join(both) or 'none'}")
 if "scifar" in TASKS:
     order = sorted(fm.TABLE_MODELS, key=lambda n: -ours[n]["scifar"])
     card.record("Table 2", "on sCIFAR10 the LSTM leads and the informed WCRNN is the best non-gated network",
