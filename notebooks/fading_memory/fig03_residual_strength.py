@@ -100,16 +100,17 @@ for task in TASKS:
 # ## Verdicts
 #
 # Criteria, fixed before the runs, per task, only where some network reached MP (otherwise *not testable*):
-# **slower when more subcritical** — mean iterations to MP never decrease as $r$ falls over the subcritical
-# values and fall at least once (testable only where a subcritical network reached MP); **supercritical learning
-# is unstable** — the mean setback of the networks with $r > 1.0025$ exceeds that of the networks with
-# $r \le 0.995$, judged only on tasks where both groups learned something (a best mean accuracy above 20 %,
-# twice chance, as on the Fig 4 page; MP on the adding problem), because the setbacks of networks that stay at
-# chance are fluctuations of a constant guess, not unstable learning (this condition was added after the first
-# `book` runs, where it turned a *reproduced* from such networks into *not testable*); **weakly subcritical is best** — every $r$ sharing the best mean score is subcritical and
-# $\ge 0.98$; **longer adding problems want $r$ closer to 1** — $|\log r|$ of the best $r$ falls with the length
-# (partly: it stays the same). Each claim is *reproduced* when it holds on every testable task and *partly* when
-# on some. A diverged network scores NaN and counts as not reaching MP.
+# **slower when more subcritical** — mean iterations to MP never decrease as $r$ falls over the subcritical values
+# and fall at least once (testable only where a subcritical network reached MP); **supercritical learning is
+# unstable** — the mean setback of the networks with $r > 1.0025$ exceeds that of the networks with $r \le 0.995$,
+# judged only on tasks where both groups learned something (a best mean accuracy above 20 %, twice chance, as on
+# the Fig 4 page; MP on the adding problem), because the setbacks of networks that stay at chance are fluctuations
+# of a constant guess, not unstable learning (this condition was added after the first `book` runs, where it
+# turned a *reproduced* from such networks into *not testable*); **weakly subcritical is best** — every $r$
+# sharing the best mean score is subcritical and $\ge 0.98$; **longer adding problems want $r$ closer to 1** —
+# $|\log r|$ of the best $r$ falls with the length (partly: it stays the same). Each claim is *reproduced* when it
+# holds on every testable task and *partly* when on some. A diverged network scores NaN and counts as not reaching
+# MP.
 
 # %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/fig03_residual_strength", scale)

@@ -113,7 +113,7 @@ def tops(kind, axis):
 
 
 def learned(axis):
-    """The types whose best mean accuracy along ``axis`` is above 20 % (twice chance)."""
+    """The types whose best mean accuracy along ``axis`` is above ``fm.LEARNED_ACCURACY`` (twice chance)."""
     return [k for k in ("A", "B") if np.nanmax(mean[(k, axis)]) > fm.LEARNED_ACCURACY]
 
 
@@ -127,7 +127,7 @@ def both_types(held, axis, enough):
 
 def scope(axis):
     """The note naming the counted types."""
-    return f"types that learned (best mean > 20 %): {', '.join(learned(axis)) or 'none'}"
+    return f"types that learned (best mean > {fm.LEARNED_ACCURACY:g} %): {', '.join(learned(axis)) or 'none'}"
 
 
 best_r = {k: R[tops(k, "r")] for k in ("A", "B")}

@@ -33,10 +33,11 @@ from ..tangent import hessian_eigenvalues, lyapunov_spectrum, state_gradient_nor
 from ..training import clip_per_member
 
 __all__ = ["ADD_TASKS", "DELTA_R", "DIAGNOSTICS", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "FIG06_PHI",
-           "FIG06_R", "LEARNED_ACCURACY", "LR", "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID", "R_GRID", "SIZES",
-           "TABLE_MODELS", "TABLE_TASKS", "TASKS", "diagnose", "diagnostics", "fig03_configs", "fig04_configs",
-           "fig05_configs", "fig06_configs", "grid", "instability", "iterations_to", "load_task", "network",
-           "power_spectrum", "run", "summary", "supplementary_configs", "table_configs", "train"]
+           "FIG06_R", "LEARNED_ACCURACY", "LR", "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID",
+           "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS", "TASKS", "diagnose", "diagnostics",
+           "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs", "grid", "instability",
+           "iterations_to", "load_task", "network", "power_spectrum", "run", "summary",
+           "supplementary_configs", "table_configs", "train"]
 
 #: Units of the LSTM baseline: about 10k parameters on MNIST, as the paper's (Table 2).
 LSTM_UNITS = 47
