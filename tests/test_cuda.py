@@ -69,7 +69,7 @@ def test_wcrnn_diagnostics_on_cuda_equal_cpu():
                     generator=torch.Generator().manual_seed(1), dtype=F64).to(device)
         xs, ys = x.to(device), y.to(device)
         values = hessian_eigenvalues(lambda: ((net(xs) - ys) ** 2).sum(), list(net.parameters()), iterations=6,
-                                     generator=torch.Generator().manual_seed(2))
+                                     generator=torch.Generator().manual_seed(2)).values
         states = net.states(xs).detach()
         norms = state_gradient_norms(net, states, xs.movedim(1, 0).unsqueeze(1), torch.ones_like(states[-1]))
         out.append((values.cpu(), norms.cpu()))

@@ -99,6 +99,7 @@ def test_diagnostics_follow_the_residual():
     assert torch.allclose(slope, torch.full((2,), -math.log(r)), atol=0.02)
     hessian = out["hessian"]
     assert hessian.shape == (2, 4) and (hessian.abs().diff(dim=1) <= 1e-6).all()
+    assert out["hessian_bound"].shape == (2, 4) and (out["hessian_bound"] >= 0).all()
 
 
 def test_grid_keys_hold_defaults_and_sizes(monkeypatch):
@@ -132,6 +133,7 @@ def test_diagnostics_of_a_diverged_member_are_nan_and_leave_the_others_intact(mo
     monkeypatch.setattr(fm, "network", with_a_diverged_member)
     broken = fm.diagnose(**config, exponents=3)
     assert broken["hessian"][1].isnan().all() and broken["grad_norms"][:, 1].isnan().all()
+    assert broken["hessian_bound"][1].isnan().all() and broken["hessian_bound"][0].isfinite().all()
     assert broken["running"][:, 1].isnan().all()
     assert torch.allclose(broken["grad_norms"][:, 0], healthy["grad_norms"][:, 0])
     assert broken["hessian"][0].isfinite().all()  # (a 4-step Lanczos from another start: not comparable)
@@ -144,8 +146,9 @@ def test_hessian_eigenvalues_of_a_non_finite_member_are_nan():
     with torch.no_grad():
         net.V[0] = math.nan
     x, y = torch.rand(4, 6, 2), torch.rand(4, 1)
-    values = hessian_eigenvalues(lambda: ((net(x) - y) ** 2).sum(), list(net.parameters()), iterations=5)
-    assert values[0].isnan().all() and values[1].isfinite().all()
+    ritz = hessian_eigenvalues(lambda: ((net(x) - y) ** 2).sum(), list(net.parameters()), iterations=5)
+    assert ritz.values[0].isnan().all() and ritz.values[1].isfinite().all()
+    assert ritz.bounds[0].isnan().all() and ritz.bounds[1].isfinite().all()
 
 
 def test_smnist_power_spectrum_peaks_at_the_row_frequency_and_psmnist_has_no_peak():

@@ -183,8 +183,8 @@ def test_hessian_eigenvalues_equal_the_dense_hessian():
     x, y = torch.randn(3, 5, 1, dtype=D), torch.randn(3, 1, dtype=D)
     params = [p for p in net.parameters()]
     P = sum(p[0].numel() for p in params)
-    values = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P,
-                                 generator=torch.Generator().manual_seed(1))
+    ritz = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P,
+                               generator=torch.Generator().manual_seed(1))
     for i in range(2):
         alone = net.member(i)
         flat = torch.cat([p.detach().flatten() for p in alone.parameters()])
@@ -199,7 +199,8 @@ def test_hessian_eigenvalues_equal_the_dense_hessian():
             return ((torch.func.functional_call(alone, pieces, (x,)) - y) ** 2).sum()
 
         dense = torch.linalg.eigvalsh(torch.func.hessian(loss_of)(flat))
-        assert torch.allclose(values[i].sort().values, dense.sort().values, atol=1e-8 * dense.abs().max())
+        assert torch.allclose(ritz.values[i].sort().values, dense.sort().values, atol=1e-8 * dense.abs().max())
+        assert (ritz.bounds[i] <= 1e-8 * dense.abs().max()).all()  # a full Krylov space leaves no residual
 
 
 def test_hessian_ritz_values_lie_inside_the_spectrum():
@@ -209,9 +210,27 @@ def test_hessian_ritz_values_lie_inside_the_spectrum():
     x, y = torch.randn(6, 4, 1, dtype=D), torch.randn(6, 1, dtype=D)
     params = list(net.parameters())
     P = sum(p[0].numel() for p in params)
-    full = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P)[0]
-    few = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=5)[0]
-    assert few.min() >= full.min() - 1e-9 and few.max() <= full.max() + 1e-9
+    full = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P).values[0]
+    few = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=5)
+    assert few.values.min() >= full.min() - 1e-9 and few.values.max() <= full.max() + 1e-9
+
+
+def test_hessian_ritz_bounds_hold_an_eigenvalue_and_shrink_with_iterations():
+    """Each Ritz value has an eigenvalue within its residual bound; the largest converges first."""
+    net = WCRNN(4, 1, 1, residual=torch.eye(4, dtype=D) * 0.95, gamma=0.2, ensemble=2,
+                generator=torch.Generator().manual_seed(6), dtype=D)
+    x, y = torch.randn(6, 5, 1, dtype=D), torch.randn(6, 1, dtype=D)
+    params = list(net.parameters())
+    P = sum(p[0].numel() for p in params)
+    full = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P).values
+    bounds_of_top = []
+    for m in (4, 8, 16):
+        ritz = hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=m,
+                                   generator=torch.Generator().manual_seed(2))
+        gap = (ritz.values.unsqueeze(-1) - full.unsqueeze(1)).abs().amin(-1)  # to the nearest eigenvalue
+        assert (gap <= ritz.bounds * (1 + 1e-9) + 1e-12).all()
+        bounds_of_top.append(ritz.bounds[:, 0] / ritz.values[:, 0].abs())
+    assert (bounds_of_top[0] > 1e-6).all() and (bounds_of_top[2] < bounds_of_top[0] / 10).all()
     with pytest.raises(ValueError, match="at most the"):
         hessian_eigenvalues(_tiny_loss(net, x, y), params, iterations=P + 1)
 

@@ -34,8 +34,8 @@ from ..training import clip_per_member
 
 __all__ = ["ADD_TASKS", "DELTA_R", "DIAGNOSTICS", "FIG02_R", "FIG04_EPOCHS_SCALE", "FIG05_R0", "FIG06_PHI",
            "FIG06_R", "LEARNED_ACCURACY", "LR", "LSTM_UNITS", "MINIMAL_PERFORMANCE", "PHI_C", "PHI_GRID",
-           "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS", "TASKS", "diagnose", "diagnostics",
-           "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs", "grid", "instability",
+           "RITZ_TOLERANCE", "R_GRID", "SIZES", "TABLE_MODELS", "TABLE_TASKS", "TASKS", "converged", "diagnose",
+           "diagnostics", "fig03_configs", "fig04_configs", "fig05_configs", "fig06_configs", "grid", "instability",
            "iterations_to", "load_task", "network", "power_spectrum", "run", "summary",
            "supplementary_configs", "table_configs", "train"]
 
@@ -320,6 +320,14 @@ def instability(result: dict) -> torch.Tensor:
 
 #: What :func:`diagnose` can compute.
 DIAGNOSTICS = ("running", "hessian", "grad_norms")
+#: A Hessian Ritz value counts as converged when its error bound is below this fraction of its magnitude.
+RITZ_TOLERANCE = 0.1
+
+
+def converged(check: dict) -> torch.Tensor:
+    """Which Hessian Ritz values ``(E, m)`` of a :func:`diagnose` result have converged (see
+    :data:`RITZ_TOLERANCE`); a diverged member's values have not."""
+    return check["hessian_bound"] <= RITZ_TOLERANCE * check["hessian"].abs()
 
 
 def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, str] = 0.01, kind: str = "linear",
@@ -330,7 +338,8 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
 
     - ``running``: ``(T, E, exponents)`` running estimates of ``exponents`` randomly chosen Lyapunov exponents
       (log diag R of the QR steps, averaged up to step t) along the first test sequence (Figs 2B, 5B, B.1);
-    - ``hessian``: ``(E, m)`` Lanczos Ritz values of the loss Hessian on a test batch, by magnitude (Figs 2C, 5C);
+    - ``hessian``: ``(E, m)`` Lanczos Ritz values of the loss Hessian on a test batch, by magnitude (Figs 2C, 5C),
+      and ``hessian_bound``, their error bounds (see :class:`~stablegrad.tangent.RitzValues`);
     - ``grad_norms``: ``(T, E)`` batch mean of ``||dL/dx_t||_inf`` over the sequence (Figs 2D, 5D);
     - ``log_residual``: ``(E, N)`` sorted ``log |eig R|``, the exponents eq. 13 predicts.
 
@@ -358,10 +367,12 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
     if not alive.all():  # diverged members (trained networks only) get NaN diagnostics
         T, E = x.shape[1], len(alive)
         if not alive.any():
-            shapes = {"running": (T, E, len(pick)), "hessian": (E, size["lanczos"]), "grad_norms": (T, E)}
-            return {**out, **{k: torch.full(shapes[k], math.nan) for k in parts}}
+            shapes = {"running": (T, E, len(pick)), "hessian": (E, size["lanczos"]),
+                      "hessian_bound": (E, size["lanczos"]), "grad_norms": (T, E)}
+            return {**out, **{k: torch.full(shape, math.nan) for k, shape in shapes.items()
+                              if k.removesuffix("_bound") in parts}}
         living = _diagnose_members(net.subset(alive.nonzero().squeeze(1)), data, x, y, parts, pick, size, seed)
-        return {**out, **{k: _scatter(v, alive, dim=0 if k == "hessian" else 1) for k, v in living.items()}}
+        return {**out, **{k: _scatter(v, alive, dim=0 if k.startswith("hessian") else 1) for k, v in living.items()}}
     return {**out, **_diagnose_members(net, data, x, y, parts, pick, size, seed)}
 
 
@@ -385,9 +396,9 @@ def _diagnose_members(net, data: TaskData, x, y, parts, pick, size: dict, seed: 
                                          generator=torch.Generator().manual_seed(seed))
         out["running"] = spectrum.running[:, :, 0, pick].cpu()
     if "hessian" in parts:
-        out["hessian"] = hessian_eigenvalues(lambda: data.loss(net(x), y).sum(), list(net.parameters()),
-                                             iterations=size["lanczos"],
-                                             generator=torch.Generator().manual_seed(seed)).cpu()
+        ritz = hessian_eigenvalues(lambda: data.loss(net(x), y).sum(), list(net.parameters()),
+                                   iterations=size["lanczos"], generator=torch.Generator().manual_seed(seed))
+        out["hessian"], out["hessian_bound"] = ritz.values.cpu(), ritz.bounds.cpu()
     if "grad_norms" in parts:
         states = net.states(x).detach()
         last = states[-1].requires_grad_(True)
@@ -406,7 +417,8 @@ def diagnostics(configs: list, *, scale: str = "book", root: Optional[str] = Non
     check_scale("diagnostics", scale)
     full = [with_defaults(diagnose, {"scale": scale, "root": None if root is None else str(root), "device": device,
                                      **c}) for c in configs]
-    return run_grid("fading_memory/diagnose", diagnose, full, workers=workers, executor=executor,
+    # (the folder name changed when the Hessian's error bounds joined the results: older files lack them)
+    return run_grid("fading_memory/diagnostics", diagnose, full, workers=workers, executor=executor,
                     progress=progress)
 
 
