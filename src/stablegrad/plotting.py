@@ -3,7 +3,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["PALETTE", "against_delay", "band", "figure", "panel_label", "runs", "show", "use_style"]
+__all__ = ["PALETTE", "against_delay", "band", "by_rank", "figure", "panel_label", "runs", "show", "use_style"]
 
 # Colour-blind-safe (Okabe-Ito) order; the papers' blue/orange/green map onto the first three.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -34,6 +34,16 @@ def band(ax, x, samples, *, color=None, label=None, q=(25, 75), center="median",
     (line,) = ax.plot(x, middle, color=color, label=label)
     ax.fill_between(x, low, high, color=line.get_color(), alpha=alpha, linewidth=0)
     return line
+
+
+def by_rank(ax, values, converged, *, color=None, **style) -> None:
+    """Magnitudes of the eigenvalue estimates ``values`` ``(members, m)`` against their rank on a log axis, a
+    line per member; open circles mark the estimates that have not ``converged`` (same shape)."""
+    magnitudes, loose = np.abs(np.asarray(values)), ~np.asarray(converged)
+    ranks = np.arange(1, magnitudes.shape[1] + 1)
+    for member, unsettled in zip(magnitudes, loose):
+        ax.semilogy(ranks, member, color=color, **style)
+        ax.plot(ranks[unsettled], member[unsettled], "o", mfc="none", ms=3, mew=0.6, color=color)
 
 
 def panel_label(ax, letter: str) -> None:
