@@ -87,8 +87,8 @@ plotting.show(fig, "fm-fig02")
 # **Fig 2A–D.** Four WCRNNs from strongly subcritical to strongly supercritical. A: test accuracy during
 # training (mean and range over instances). B: running QR estimates of 20 exponents along one digit; dotted,
 # $\log r$ (eq. 13). C: magnitudes of the loss Hessian's eigenvalues before training by rank, one line per
-# instance (Lanczos Ritz values; open circles: not converged, error bound above a tenth of the value). D: $\lVert\partial L/\partial
-# x_t\rVert_\infty$ over the sequence before training.
+# instance (Lanczos Ritz values; open circles: not converged, error bound above a tenth of the value).
+# D: $\lVert\partial L/\partial x_t\rVert_\infty$ over the sequence before training.
 # ```
 #
 # The table below measures panels B–D of {numref}`fm-fig02`.

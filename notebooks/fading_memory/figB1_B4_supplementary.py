@@ -226,13 +226,13 @@ print("best accuracy:", ", ".join(f"{k} {v:.1f} %" for k, v in orth_best.items()
 # larger than the smallest of the other three; judged only when some run reached MP, since the setbacks of
 # networks that stay at the constant-guess RMS are noise: a condition added after the first `book` run, where it
 # turned a *reproduced* into *not testable*), and lowering $\eta$ or $\gamma$ makes learning slower (mean
-# iterations to MP not smaller; not testable when no run reaches MP); **B.3** — the largest
-# Hessian eigenvalue magnitude falls during training for the critical network ($r = 1.0025$) and rises for the
-# strongly subcritical one ($r = 0.95$) (partly: one of the two), judged only where the largest Ritz value of every
-# instance has converged (error bound below a tenth of it; added with the bounds, after the first `book` runs);
-# **B.4D** — random orthogonal and heterogeneous
-# rotational residuals reach mean best accuracies within 5 points of each other, judged only when one of them
-# reached minimal performance (two networks stuck near chance would agree trivially).
+# iterations to MP not smaller; not testable when no run reaches MP); **B.3** — the largest Hessian eigenvalue
+# magnitude falls during training for the critical network ($r = 1.0025$) and rises for the strongly subcritical
+# one ($r = 0.95$) (partly: one of the two), judged only where the largest Ritz value of every instance has
+# converged (error bound below a tenth of it; added with the bounds, after the first `book` runs); **B.4D** —
+# random orthogonal and heterogeneous rotational residuals reach mean best accuracies within 5 points of each
+# other, judged only when one of them reached minimal performance (two networks stuck near chance would agree
+# trivially).
 
 # %% tags=["hide-input"]
 card = claims.Scorecard("fading_memory/figB1_B4_supplementary", scale)

@@ -372,7 +372,8 @@ def diagnose(task: str, *, residual: Optional[dict] = None, gamma: Union[float, 
             return {**out, **{k: torch.full(shape, math.nan) for k, shape in shapes.items()
                               if k.removesuffix("_bound") in parts}}
         living = _diagnose_members(net.subset(alive.nonzero().squeeze(1)), data, x, y, parts, pick, size, seed)
-        return {**out, **{k: _scatter(v, alive, dim=0 if k.startswith("hessian") else 1) for k, v in living.items()}}
+        return {**out, **{k: _scatter(v, alive, dim=0 if k.startswith("hessian") else 1)
+                          for k, v in living.items()}}
     return {**out, **_diagnose_members(net, data, x, y, parts, pick, size, seed)}
 
 
